@@ -1,0 +1,14 @@
+package org.browseros.ipc.protocol;
+
+/** The typed error codes every failed request or refused message carries. */
+public enum ErrorCode {
+  VALIDATION,
+  PERMISSION,
+  TIMEOUT,
+  CONNECTION,
+  NOT_FOUND,
+  CONFLICT,
+  TOO_LARGE,
+  RATE_LIMITED,
+  INTERNAL
+}

@@ -1,0 +1,4 @@
+package org.browseros.ipc.protocol.navigation;
+
+/** {@code navigate:back}; replies with the tab. */
+public record NavigateBack(String tabId) {}

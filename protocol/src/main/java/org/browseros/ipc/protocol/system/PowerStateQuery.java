@@ -1,0 +1,4 @@
+package org.browseros.ipc.protocol.system;
+
+/** {@code power:state}: takes no fields. */
+public record PowerStateQuery() {}

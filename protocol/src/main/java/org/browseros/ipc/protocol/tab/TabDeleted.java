@@ -1,0 +1,4 @@
+package org.browseros.ipc.protocol.tab;
+
+/** Reply to {@code tab:delete}. */
+public record TabDeleted(String tabId, String windowId) {}
