@@ -1,0 +1,176 @@
+package org.browseros.ipc.main;
+
+import com.typesafe.config.Config;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.browseros.ipc.main.gateway.Admission;
+import org.browseros.ipc.main.gateway.ConnectionRegistry;
+import org.browseros.ipc.main.gateway.GatewaySettings;
+import org.browseros.ipc.main.ipc.IpcMain;
+import org.browseros.ipc.main.renderers.SupervisorAdmission;
+import org.browseros.ipc.protocol.renderers.RendererInfo;
+import org.browseros.ipc.protocol.renderers.RendererList;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running main process: the core system (domain, renderer supervisor) and the edge system
+ * (gateway, connections), wired together. {@link MainProcess} runs one from the command line;
+ * tests run one in-process to reach {@link IpcMain}.
+ */
+public final class MainNode implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(MainNode.class);
+
+  private final Config config;
+  private final ActorSystem<CoreGuardian.Command> core;
+  private final ActorSystem<EdgeGuardian.Command> edge;
+  private final IpcMain ipcMain;
+  private final Admission admission;
+  private final ConnectionRegistry connections;
+  private final String gatewayPath;
+  private final Path dataDir;
+
+  private MainNode(Config config, ActorSystem<CoreGuardian.Command> core, ActorSystem<EdgeGuardian.Command> edge,
+      IpcMain ipcMain, Admission admission, ConnectionRegistry connections, String gatewayPath, Path dataDir) {
+    this.config = config;
+    this.core = core;
+    this.edge = edge;
+    this.ipcMain = ipcMain;
+    this.admission = admission;
+    this.connections = connections;
+    this.gatewayPath = gatewayPath;
+    this.dataDir = dataDir;
+  }
+
+  /** Starts a main process with a fresh {@link IpcMain}. */
+  public static MainNode start(Config config) throws Exception {
+    GatewaySettings settings = GatewaySettings.fromConfig(config);
+    return start(config, new IpcMain(settings.rendererInvokeTimeout()));
+  }
+
+  /**
+   * Starts both actor systems, the domain, the gateway and the renderers. Handlers registered on
+   * {@code ipcMain} before this call are in place before the first renderer connects.
+   */
+  public static MainNode start(Config config, IpcMain ipcMain) throws Exception {
+    Path dataDir = Path.of(config.getString("browseros.data-dir"));
+    createOwnerOnlyDirectory(dataDir);
+    GatewaySettings settings = GatewaySettings.fromConfig(config);
+    Duration startTimeout = Duration.ofSeconds(60);
+
+    ActorSystem<CoreGuardian.Command> core =
+        ActorSystem.create(CoreGuardian.create(config), "core", MainConfig.forSystem(config, "core"));
+    ActorSystem<EdgeGuardian.Command> edge = null;
+    try {
+      edge = ActorSystem.create(EdgeGuardian.create(), "edge", MainConfig.forSystem(config, "edge"));
+      String gatewayPath = edge.address() + "/user/gateway";
+      CoreGuardian.Started started = AskPattern.<CoreGuardian.Command, CoreGuardian.Started>askWithStatus(core,
+              replyTo -> new CoreGuardian.Start(gatewayPath, replyTo), startTimeout, core.scheduler())
+          .toCompletableFuture().get(startTimeout.toSeconds(), TimeUnit.SECONDS);
+      Admission admission = new SupervisorAdmission(started.supervisor(), core.scheduler(), settings.authenticationTimeout());
+      ConnectionRegistry connections = AskPattern.<EdgeGuardian.Command, ConnectionRegistry>ask(edge,
+              replyTo -> new EdgeGuardian.StartGateway(started.domain(), ipcMain, admission, settings, replyTo),
+              startTimeout, edge.scheduler())
+          .toCompletableFuture().get(startTimeout.toSeconds(), TimeUnit.SECONDS);
+      log.info("Gateway up at [{}]", gatewayPath);
+      return new MainNode(config, core, edge, ipcMain, admission, connections, gatewayPath, dataDir);
+    } catch (Exception e) {
+      if (edge != null) {
+        edge.terminate();
+      }
+      core.terminate();
+      throw e;
+    }
+  }
+
+  private static void createOwnerOnlyDirectory(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      Files.createDirectories(dir);
+      try {
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+      } catch (UnsupportedOperationException e) {
+        log.warn("Cannot restrict permissions of [{}] on this file system", dir);
+      }
+    }
+  }
+
+  /** Waits until every launched renderer has connected; false if {@code timeout} passed first. */
+  public boolean awaitRenderersConnected(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      try {
+        RendererList list = admission.renderers().toCompletableFuture().get(5, TimeUnit.SECONDS);
+        boolean all = list.renderers().stream()
+            .filter(r -> r.pid() != null)
+            .allMatch(r -> "connected".equals(r.status()));
+        if (all) {
+          return true;
+        }
+      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        log.debug("Renderer list not available yet", e);
+      }
+      Thread.sleep(100);
+    }
+    return false;
+  }
+
+  public RendererList renderers() throws Exception {
+    return admission.renderers().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  public long connectedLaunchedRenderers() throws Exception {
+    return renderers().renderers().stream().filter(r -> r.pid() != null).map(RendererInfo::status)
+        .filter("connected"::equals).count();
+  }
+
+  public IpcMain ipcMain() {
+    return ipcMain;
+  }
+
+  public ConnectionRegistry connections() {
+    return connections;
+  }
+
+  public String gatewayPath() {
+    return gatewayPath;
+  }
+
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  public Config config() {
+    return config;
+  }
+
+  public ActorSystem<CoreGuardian.Command> coreSystem() {
+    return core;
+  }
+
+  public ActorSystem<EdgeGuardian.Command> edgeSystem() {
+    return edge;
+  }
+
+  /** Stops the edge first (connections close), then the core (the supervisor stops every renderer). */
+  @Override
+  public void close() {
+    edge.terminate();
+    awaitTermination(edge);
+    core.terminate();
+    awaitTermination(core);
+  }
+
+  private static void awaitTermination(ActorSystem<?> system) {
+    try {
+      system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      log.warn("Actor system [{}] did not terminate in time", system.name(), e);
+    }
+  }
+}

@@ -1,0 +1,20 @@
+package org.browseros.ipc.main.gateway;
+
+import java.util.concurrent.CompletionStage;
+import org.browseros.ipc.main.ipc.Caller;
+import org.browseros.ipc.protocol.renderers.RendererList;
+
+/**
+ * Who may connect, and the bookkeeping of who did: the gateway's view of the renderer supervisor.
+ * Every stage completes within a bound; a refused secret fails with PERMISSION.
+ */
+public interface Admission {
+  /** Checks a launch secret (or, with a null id, the devtools credential) and names the caller. */
+  CompletionStage<Caller> authenticate(String rendererId, String secret);
+
+  void connected(String rendererId);
+
+  void disconnected(String rendererId, String reason);
+
+  CompletionStage<RendererList> renderers();
+}

@@ -1,0 +1,401 @@
+package org.browseros.ipc.main.gateway;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.browseros.ipc.main.ipc.Caller;
+import org.browseros.ipc.main.ipc.CoreApi;
+import org.browseros.ipc.main.ipc.IpcMain;
+import org.browseros.ipc.main.ipc.IpcMainEvent;
+import org.browseros.ipc.protocol.Channel;
+import org.browseros.ipc.protocol.Channels;
+import org.browseros.ipc.protocol.Direction;
+import org.browseros.ipc.protocol.Envelope;
+import org.browseros.ipc.protocol.ErrorCode;
+import org.browseros.ipc.protocol.IpcError;
+import org.browseros.ipc.protocol.IpcException;
+import org.browseros.ipc.protocol.MessageType;
+import org.browseros.ipc.protocol.PayloadCodec;
+import org.browseros.ipc.protocol.session.Goodbye;
+import org.browseros.ipc.protocol.session.Heartbeat;
+import org.browseros.ipc.protocol.session.HeartbeatAck;
+import org.browseros.ipc.protocol.session.ToMain;
+import org.browseros.ipc.protocol.session.Welcome;
+import org.browseros.ipc.protocol.state.StateSync;
+import org.browseros.ipc.protocol.system.SystemEvent;
+
+/**
+ * One renderer's connection in the edge system: the only main-side actor that renderer can reach.
+ * It turns envelopes into calls on the core and on {@link IpcMain}, in the order the renderer sent
+ * them, and turns replies, pushes, state updates and system events back into envelopes.
+ *
+ * <p>Its behaviour type is the wire type {@link ToMain} because the renderer sends to it directly;
+ * its own internal commands extend it but are not serializable, so no renderer can send them.
+ */
+public final class Connection extends AbstractBehavior<ToMain> {
+
+  /** Internal commands: sent from within main only. */
+  public interface Command extends ToMain {}
+
+  /** Push an envelope (event, broadcast) to the renderer. */
+  public record Push(Envelope envelope) implements Command {}
+
+  /** Main-to-renderer invoke: send {@code request}, answer {@code replyTo} with the reply envelope. */
+  public record InvokeRenderer(Envelope request, ActorRef<Envelope> replyTo, Duration timeout) implements Command {}
+
+  /** Close the connection; {@code report} false when a newer session of the same renderer replaced it. */
+  public record Close(String reason, boolean report) implements Command {}
+
+  private record Replied(Envelope request, Object reply, Throwable failure) implements Command {}
+
+  private record StateUpdated(StateSync sync) implements Command {}
+
+  private record SystemEventPublished(SystemEvent event) implements Command {}
+
+  private record RendererInvokeTimedOut(String requestId) implements Command {}
+
+  private enum CheckHeartbeat implements Command {
+    INSTANCE
+  }
+
+  private record PendingInvoke(Envelope request, ActorRef<Envelope> replyTo) {}
+
+  public static Behavior<ToMain> create(
+      Caller caller, Outbound outbound, CoreApi core, IpcMain ipcMain, Admission admission, GatewaySettings settings) {
+    return Behaviors.setup(context -> Behaviors.withTimers(timers ->
+        new Connection(context, timers, caller, outbound, core, ipcMain, admission, settings)));
+  }
+
+  private final TimerScheduler<ToMain> timers;
+  private final Caller caller;
+  private final Outbound outbound;
+  private final CoreApi core;
+  private final IpcMain ipcMain;
+  private final Admission admission;
+  private final GatewaySettings settings;
+  private final ActorRef<StateSync> stateAdapter;
+  private final ActorRef<SystemEvent> systemEventAdapter;
+  private final Map<String, PendingInvoke> pendingInvokes = new HashMap<>();
+  private long lastHeardNanos = System.nanoTime();
+  private boolean disconnectReported;
+
+  private Connection(
+      ActorContext<ToMain> context,
+      TimerScheduler<ToMain> timers,
+      Caller caller,
+      Outbound outbound,
+      CoreApi core,
+      IpcMain ipcMain,
+      Admission admission,
+      GatewaySettings settings) {
+    super(context);
+    this.timers = timers;
+    this.caller = caller;
+    this.outbound = outbound;
+    this.core = core;
+    this.ipcMain = ipcMain;
+    this.admission = admission;
+    this.settings = settings;
+    this.stateAdapter = context.messageAdapter(StateSync.class, StateUpdated::new);
+    this.systemEventAdapter = context.messageAdapter(SystemEvent.class, SystemEventPublished::new);
+
+    // The welcome goes first and from this actor, so the renderer sees it before any state update.
+    outbound.send(new Welcome(caller.rendererId(), caller.capability(), caller.profileId(),
+        context.getSelf(), settings.heartbeatInterval().toMillis()));
+    core.subscribeState(stateAdapter);
+    core.subscribeSystemEvents(systemEventAdapter);
+    timers.startTimerWithFixedDelay(CheckHeartbeat.INSTANCE, settings.heartbeatInterval());
+    context.getLog().info("Renderer [{}] connected with capability [{}] on profile [{}]",
+        caller.rendererId(), caller.capability(), caller.profileId());
+  }
+
+  @Override
+  public Receive<ToMain> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Envelope.class, this::onEnvelope)
+        .onMessage(Heartbeat.class, this::onHeartbeat)
+        .onMessage(Goodbye.class, this::onGoodbye)
+        .onMessage(Push.class, this::onPush)
+        .onMessage(InvokeRenderer.class, this::onInvokeRenderer)
+        .onMessage(Replied.class, this::onReplied)
+        .onMessage(StateUpdated.class, this::onStateUpdated)
+        .onMessage(SystemEventPublished.class, this::onSystemEventPublished)
+        .onMessage(RendererInvokeTimedOut.class, this::onRendererInvokeTimedOut)
+        .onMessage(CheckHeartbeat.class, this::onCheckHeartbeat)
+        .onMessage(Close.class, this::onClose)
+        .onSignal(PostStop.class, this::onPostStop)
+        .build();
+  }
+
+  // ---- from the renderer ------------------------------------------------------------------------
+
+  private Behavior<ToMain> onEnvelope(Envelope envelope) {
+    lastHeardNanos = System.nanoTime();
+    if (envelope.inReplyTo() != null) {
+      return onRendererReply(envelope);
+    }
+    if (envelope.id() == null || envelope.id().isEmpty() || envelope.id().length() > 64) {
+      return refuse(envelope, ErrorCode.VALIDATION, "Message id must be 1..64 characters");
+    }
+    if (!Channel.isValidName(envelope.channel())) {
+      return refuse(envelope, ErrorCode.VALIDATION, "Invalid channel name");
+    }
+    if (envelope.payload().length > settings.maxPayloadBytes()) {
+      return refuse(envelope, ErrorCode.TOO_LARGE, "Payload of " + envelope.payload().length
+          + " bytes exceeds the limit of " + settings.maxPayloadBytes() + " bytes");
+    }
+    if (envelope.type() == MessageType.COMMAND) {
+      return onInvoke(envelope);
+    }
+    if (envelope.type() == MessageType.EVENT) {
+      return onSend(envelope);
+    }
+    return refuse(envelope, ErrorCode.VALIDATION, "Renderers may send only COMMAND or EVENT messages, not " + envelope.type());
+  }
+
+  private Behavior<ToMain> onInvoke(Envelope request) {
+    String name = request.channel();
+    Optional<Channel<?, ?>> builtIn = Channels.builtIn(name);
+    if (builtIn.isPresent()) {
+      Channel<?, ?> channel = builtIn.get();
+      if (!channel.isInvoke()) {
+        return refuse(request, ErrorCode.VALIDATION, "'" + name + "' cannot be invoked: it is a " + channel.direction() + " channel");
+      }
+      if (channel.equals(Channels.RENDERERS_LIST)) {
+        return reply(request, admission.renderers());
+      }
+      if (!core.serves(channel)) {
+        return refuse(request, ErrorCode.NOT_FOUND, "No handler registered for '" + name + "'");
+      }
+      Object payload;
+      try {
+        payload = PayloadCodec.decode(request.payload(), channel.payloadType());
+      } catch (IpcException e) {
+        return refuse(request, e.code(), e.error().message());
+      }
+      return reply(request, core.invoke(channel, payload, caller));
+    }
+    Optional<IpcMain.RegisteredHandler<?, ?>> handler = ipcMain.takeHandler(name);
+    if (handler.isEmpty()) {
+      return refuse(request, ErrorCode.NOT_FOUND, "No handler registered for '" + name + "'");
+    }
+    return reply(request, callHandler(handler.get(), request));
+  }
+
+  private <P, R> CompletionStage<?> callHandler(IpcMain.RegisteredHandler<P, R> registered, Envelope request) {
+    try {
+      P payload = PayloadCodec.decode(request.payload(), registered.channel().payloadType());
+      CompletionStage<R> result = registered.handler().handle(event(request), payload);
+      return result == null ? CompletableFuture.completedFuture(null) : result;
+    } catch (Exception e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  private Behavior<ToMain> onSend(Envelope event) {
+    String name = event.channel();
+    Optional<Channel<?, ?>> builtIn = Channels.builtIn(name);
+    if (builtIn.isPresent()) {
+      Channel<?, ?> channel = builtIn.get();
+      if (channel.equals(Channels.STATE_RESYNC)) {
+        getContext().getLog().debug("Renderer [{}] asked for a state snapshot", caller.rendererId());
+        core.requestSnapshot(stateAdapter);
+        return this;
+      }
+      return refuse(event, ErrorCode.VALIDATION, "'" + name + "' cannot be sent by a renderer: it is a " + channel.direction() + " channel");
+    }
+    List<IpcMain.RegisteredListener<?>> listeners = ipcMain.takeListeners(name);
+    if (listeners.isEmpty()) {
+      // As in Electron, a message nobody listens to is dropped.
+      getContext().getLog().debug("No listener for [{}] from renderer [{}]", name, caller.rendererId());
+      return this;
+    }
+    IpcMainEvent mainEvent = event(event);
+    for (IpcMain.RegisteredListener<?> listener : listeners) {
+      try {
+        callListener(listener, mainEvent, event.payload());
+      } catch (IpcException e) {
+        return refuse(event, e.code(), e.error().message());
+      } catch (Exception e) {
+        getContext().getLog().error("Listener for [{}] failed on a message from renderer [{}]", name, caller.rendererId(), e);
+      }
+    }
+    return this;
+  }
+
+  private static <P> void callListener(IpcMain.RegisteredListener<P> registered, IpcMainEvent event, byte[] bytes)
+      throws Exception {
+    registered.listener().onMessage(event, PayloadCodec.decode(bytes, registered.channel().payloadType()));
+  }
+
+  private Behavior<ToMain> onRendererReply(Envelope reply) {
+    PendingInvoke pending = pendingInvokes.remove(reply.inReplyTo());
+    if (pending == null) {
+      getContext().getLog().debug("Dropping a late or unknown reply [{}] from renderer [{}]", reply.inReplyTo(), caller.rendererId());
+      return this;
+    }
+    timers.cancel(reply.inReplyTo());
+    pending.replyTo().tell(reply);
+    return this;
+  }
+
+  private Behavior<ToMain> onHeartbeat(Heartbeat heartbeat) {
+    lastHeardNanos = System.nanoTime();
+    outbound.send(new HeartbeatAck(heartbeat.seq(), heartbeat.sentAtNanos()));
+    return this;
+  }
+
+  private Behavior<ToMain> onGoodbye(Goodbye goodbye) {
+    reportDisconnect("goodbye: " + goodbye.reason());
+    return Behaviors.stopped();
+  }
+
+  // ---- replies ----------------------------------------------------------------------------------
+
+  private Behavior<ToMain> reply(Envelope request, CompletionStage<?> result) {
+    getContext().pipeToSelf(result, (value, failure) -> new Replied(request, value, failure));
+    return this;
+  }
+
+  private Behavior<ToMain> onReplied(Replied replied) {
+    Envelope request = replied.request();
+    if (replied.failure() != null) {
+      IpcError error = IpcException.errorOf(replied.failure());
+      if (error.code() == ErrorCode.INTERNAL) {
+        getContext().getLog().warn("Invoke [{}] [{}] from renderer [{}] failed", request.channel(), request.id(),
+            caller.rendererId(), replied.failure());
+      }
+      return refuse(request, error.code(), error.message());
+    }
+    byte[] bytes;
+    try {
+      bytes = PayloadCodec.encode(replied.reply());
+    } catch (IpcException e) {
+      return refuse(request, e.code(), e.error().message());
+    }
+    if (bytes.length > settings.maxPayloadBytes()) {
+      return refuse(request, ErrorCode.TOO_LARGE, "Reply of " + bytes.length + " bytes exceeds the limit of "
+          + settings.maxPayloadBytes() + " bytes");
+    }
+    outbound.send(request.reply(bytes));
+    return this;
+  }
+
+  private Behavior<ToMain> refuse(Envelope request, ErrorCode code, String message) {
+    getContext().getLog().debug("Refusing [{}] [{}] from renderer [{}]: {} {}", request.channel(), request.id(),
+        caller.rendererId(), code, message);
+    outbound.send(request.replyError(IpcError.of(code, message)));
+    return this;
+  }
+
+  private IpcMainEvent event(Envelope envelope) {
+    return new IpcMainEvent(caller, envelope.channel(), envelope.id(), envelope.timestamp());
+  }
+
+  // ---- toward the renderer --------------------------------------------------------------------------
+
+  private Behavior<ToMain> onPush(Push push) {
+    if (push.envelope().payload().length > settings.maxPayloadBytes()) {
+      getContext().getLog().warn("Not pushing [{}] to renderer [{}]: {} bytes exceed the limit",
+          push.envelope().channel(), caller.rendererId(), push.envelope().payload().length);
+      return this;
+    }
+    outbound.send(push.envelope());
+    return this;
+  }
+
+  private Behavior<ToMain> onInvokeRenderer(InvokeRenderer invoke) {
+    Envelope request = invoke.request();
+    if (request.payload().length > settings.maxPayloadBytes()) {
+      invoke.replyTo().tell(request.replyError(IpcError.of(ErrorCode.TOO_LARGE, "Payload of "
+          + request.payload().length + " bytes exceeds the limit of " + settings.maxPayloadBytes() + " bytes")));
+      return this;
+    }
+    pendingInvokes.put(request.id(), new PendingInvoke(request, invoke.replyTo()));
+    timers.startSingleTimer(request.id(), new RendererInvokeTimedOut(request.id()), invoke.timeout());
+    outbound.send(request);
+    return this;
+  }
+
+  private Behavior<ToMain> onRendererInvokeTimedOut(RendererInvokeTimedOut timedOut) {
+    PendingInvoke pending = pendingInvokes.remove(timedOut.requestId());
+    if (pending != null) {
+      pending.replyTo().tell(pending.request().replyError(IpcError.of(ErrorCode.TIMEOUT,
+          "Renderer '" + caller.rendererId() + "' did not answer '" + pending.request().channel() + "' in time")));
+    }
+    return this;
+  }
+
+  private Behavior<ToMain> onStateUpdated(StateUpdated updated) {
+    outbound.send(Envelope.of(Channels.STATE_SYNC.name(), MessageType.STATE_UPDATE, PayloadCodec.encode(updated.sync())));
+    return this;
+  }
+
+  private Behavior<ToMain> onSystemEventPublished(SystemEventPublished published) {
+    outbound.send(Envelope.of(Channels.SYSTEM_EVENT.name(), MessageType.SYSTEM_EVENT, PayloadCodec.encode(published.event())));
+    return this;
+  }
+
+  // ---- liveness and shutdown ----------------------------------------------------------------------
+
+  private Behavior<ToMain> onCheckHeartbeat(CheckHeartbeat check) {
+    Duration silence = Duration.ofNanos(System.nanoTime() - lastHeardNanos);
+    if (silence.compareTo(settings.heartbeatInterval().multipliedBy(settings.missedHeartbeats())) > 0) {
+      getContext().getLog().warn("Renderer [{}] silent for [{}] ms: closing its connection",
+          caller.rendererId(), silence.toMillis());
+      reportDisconnect("heartbeat timeout");
+      return Behaviors.stopped();
+    }
+    return this;
+  }
+
+  private Behavior<ToMain> onClose(Close close) {
+    if (close.report()) {
+      reportDisconnect(close.reason());
+    } else {
+      disconnectReported = true;
+    }
+    getContext().getLog().info("Closing connection of renderer [{}]: {}", caller.rendererId(), close.reason());
+    return Behaviors.stopped();
+  }
+
+  private Behavior<ToMain> onPostStop(PostStop signal) {
+    core.unsubscribeState(stateAdapter);
+    core.unsubscribeSystemEvents(systemEventAdapter);
+    pendingInvokes.values().forEach(p -> p.replyTo().tell(p.request().replyError(
+        IpcError.of(ErrorCode.CONNECTION, "Renderer '" + caller.rendererId() + "' disconnected"))));
+    pendingInvokes.clear();
+    reportDisconnect("connection stopped");
+    return this;
+  }
+
+  private void reportDisconnect(String reason) {
+    if (!disconnectReported) {
+      disconnectReported = true;
+      getContext().getLog().info("Renderer [{}] disconnected: {}", caller.rendererId(), reason);
+      admission.disconnected(caller.rendererId(), reason);
+    }
+  }
+
+  static MessageType typeFor(Channel<?, ?> channel) {
+    if (channel.equals(Channels.SYSTEM_EVENT)) {
+      return MessageType.SYSTEM_EVENT;
+    }
+    if (channel.equals(Channels.STATE_SYNC)) {
+      return MessageType.STATE_UPDATE;
+    }
+    return channel.direction() == Direction.INVOKE ? MessageType.COMMAND : MessageType.EVENT;
+  }
+}

@@ -1,0 +1,133 @@
+package org.browseros.ipc.main.gateway;
+
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.browseros.ipc.main.ipc.Caller;
+import org.browseros.ipc.main.ipc.CoreApi;
+import org.browseros.ipc.main.ipc.IpcMain;
+import org.browseros.ipc.protocol.ErrorCode;
+import org.browseros.ipc.protocol.IpcError;
+import org.browseros.ipc.protocol.IpcException;
+import org.browseros.ipc.protocol.session.Hello;
+import org.browseros.ipc.protocol.session.Refused;
+import org.browseros.ipc.protocol.session.ToGateway;
+import org.browseros.ipc.protocol.session.ToMain;
+
+/**
+ * The one actor renderers may look up ({@code /user/gateway} on the edge system, the only trusted
+ * selection path). It checks a renderer's {@link Hello} with the supervisor and, when the secret is
+ * good, spawns that renderer's {@link Connection} under an unguessable name.
+ *
+ * <p>Its behaviour type is the wire type {@link ToGateway}; internal commands extend it but are not
+ * serializable, so no renderer can send them.
+ */
+public final class Gateway extends AbstractBehavior<ToGateway> {
+
+  /** Internal commands: sent from within main only. */
+  public interface Command extends ToGateway {}
+
+  private record Authenticated(Hello hello, Caller caller) implements Command {}
+
+  private record AuthenticationFailed(Hello hello, IpcError error) implements Command {}
+
+  private record ConnectionStopped(String rendererId, ActorRef<ToMain> connection) implements Command {}
+
+  public static Behavior<ToGateway> create(
+      CoreApi core, IpcMain ipcMain, Admission admission, ConnectionRegistry registry, GatewaySettings settings) {
+    return Behaviors.setup(context -> new Gateway(context, core, ipcMain, admission, registry, settings));
+  }
+
+  private final CoreApi core;
+  private final IpcMain ipcMain;
+  private final Admission admission;
+  private final ConnectionRegistry registry;
+  private final GatewaySettings settings;
+  private final SecureRandom random = new SecureRandom();
+
+  private Gateway(
+      ActorContext<ToGateway> context,
+      CoreApi core,
+      IpcMain ipcMain,
+      Admission admission,
+      ConnectionRegistry registry,
+      GatewaySettings settings) {
+    super(context);
+    this.core = core;
+    this.ipcMain = ipcMain;
+    this.admission = admission;
+    this.registry = registry;
+    this.settings = settings;
+  }
+
+  @Override
+  public Receive<ToGateway> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Hello.class, this::onHello)
+        .onMessage(Authenticated.class, this::onAuthenticated)
+        .onMessage(AuthenticationFailed.class, this::onAuthenticationFailed)
+        .onMessage(ConnectionStopped.class, this::onConnectionStopped)
+        .build();
+  }
+
+  private Behavior<ToGateway> onHello(Hello hello) {
+    if (hello.renderer() == null) {
+      getContext().getLog().warn("Dropping a Hello without a reply address");
+      return this;
+    }
+    if (hello.protocolVersion() != Hello.PROTOCOL_VERSION) {
+      hello.renderer().tell(new Refused(IpcError.of(ErrorCode.VALIDATION, "Protocol version "
+          + hello.protocolVersion() + " is not supported; main speaks " + Hello.PROTOCOL_VERSION)));
+      return this;
+    }
+    if (hello.secret() == null || hello.secret().isEmpty()) {
+      hello.renderer().tell(new Refused(IpcError.of(ErrorCode.PERMISSION, "A launch secret is required")));
+      return this;
+    }
+    getContext().pipeToSelf(
+        admission.authenticate(hello.rendererId(), hello.secret()).toCompletableFuture()
+            .orTimeout(settings.authenticationTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS),
+        (caller, failure) -> failure == null
+            ? new Authenticated(hello, caller)
+            : new AuthenticationFailed(hello, IpcException.errorOf(failure)));
+    return this;
+  }
+
+  private Behavior<ToGateway> onAuthenticated(Authenticated authenticated) {
+    Caller caller = authenticated.caller();
+    String name = "connection-" + HexFormat.of().formatHex(nextToken());
+    ActorRef<ToMain> connection = getContext().spawn(
+        Connection.create(caller, new ArteryOutbound(authenticated.hello().renderer()), core, ipcMain, admission, settings),
+        name);
+    getContext().watchWith(connection, new ConnectionStopped(caller.rendererId(), connection));
+    registry.put(caller.rendererId(), connection).ifPresent(previous -> {
+      getContext().getLog().info("Renderer [{}] connected again: closing its previous connection", caller.rendererId());
+      previous.tell(new Connection.Close("replaced by a new connection", false));
+    });
+    admission.connected(caller.rendererId());
+    return this;
+  }
+
+  private byte[] nextToken() {
+    byte[] token = new byte[16];
+    random.nextBytes(token);
+    return token;
+  }
+
+  private Behavior<ToGateway> onAuthenticationFailed(AuthenticationFailed failed) {
+    IpcError error = failed.error();
+    getContext().getLog().warn("Refusing renderer [{}]: {} {}", failed.hello().rendererId(), error.code(), error.message());
+    failed.hello().renderer().tell(new Refused(error));
+    return this;
+  }
+
+  private Behavior<ToGateway> onConnectionStopped(ConnectionStopped stopped) {
+    registry.remove(stopped.rendererId(), stopped.connection());
+    return this;
+  }
+}

@@ -1,0 +1,31 @@
+package org.browseros.ipc.main.gateway;
+
+import com.typesafe.config.Config;
+import java.time.Duration;
+
+/**
+ * Settings of the gateway and its connections ({@code browseros.gateway}).
+ *
+ * @param heartbeatInterval how often renderers send a heartbeat
+ * @param missedHeartbeats silent intervals after which main drops the connection
+ * @param maxPayloadBytes the largest envelope payload accepted or sent; larger is TOO_LARGE
+ * @param rendererInvokeTimeout default timeout of main-to-renderer invokes
+ * @param authenticationTimeout bound on checking a launch secret
+ */
+public record GatewaySettings(
+    Duration heartbeatInterval,
+    int missedHeartbeats,
+    int maxPayloadBytes,
+    Duration rendererInvokeTimeout,
+    Duration authenticationTimeout) {
+
+  public static GatewaySettings fromConfig(Config config) {
+    Config c = config.getConfig("browseros.gateway");
+    return new GatewaySettings(
+        c.getDuration("heartbeat-interval"),
+        c.getInt("missed-heartbeats"),
+        (int) Math.min(Integer.MAX_VALUE, c.getBytes("max-payload-size")),
+        c.getDuration("renderer-invoke-timeout"),
+        c.getDuration("authentication-timeout"));
+  }
+}
