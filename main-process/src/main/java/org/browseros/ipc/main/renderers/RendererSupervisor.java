@@ -534,9 +534,9 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
       data.put("givenUp", "true");
       String detail = String.format(
           "Renderer %s %s and was given up: %d crashes within %s, more than max-restarts = %d",
-          renderer.id, what, recent, settings.restartWindow(), settings.maxRestarts());
+          renderer.id, what, recent, human(settings.restartWindow()), settings.maxRestarts());
       getContext().getLog().error("Renderer [{}] {}; giving up: [{}] crashes within [{}] (max-restarts [{}])",
-          renderer.id, what, recent, settings.restartWindow(), settings.maxRestarts());
+          renderer.id, what, recent, human(settings.restartWindow()), settings.maxRestarts());
       publish(SystemEvent.RENDERER_CRASHED, renderer.id, detail, data);
       return;
     }
@@ -559,7 +559,7 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
   static Duration backoff(Settings settings, int n, double random) {
     double base = settings.backoffMin().toNanos() * Math.pow(2, Math.max(0, Math.min(n, 62)));
     double capped = Math.min(base, settings.backoffMax().toNanos());
-    return Duration.ofNanos((long) (capped * (1.0 + random * settings.backoffRandomFactor())));
+    return Duration.ofNanos(Math.round(capped * (1.0 + random * settings.backoffRandomFactor())));
   }
 
   /** SIGTERM now, SIGKILL if it is still there after the stop timeout. */
@@ -662,6 +662,11 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
       // Renderers do not need it; only consoles will be unable to attach.
       getContext().getLog().error("Could not write the devtools credential to [{}]: {}", file, e.toString());
     }
+  }
+
+  private static String human(Duration duration) {
+    long millis = duration.toMillis();
+    return millis % 1000 == 0 ? millis / 1000 + "s" : millis + "ms";
   }
 
   private static boolean matches(String expected, String presented) {
