@@ -1,0 +1,693 @@
+package org.browseros.ipc.main.renderers;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.typesafe.config.Config;
+import java.io.File;
+import java.io.IOException;
+import java.lang.ProcessBuilder.Redirect;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Deque;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.pattern.StatusReply;
+import org.browseros.ipc.main.ipc.Caller;
+import org.browseros.ipc.protocol.ErrorCode;
+import org.browseros.ipc.protocol.IpcException;
+import org.browseros.ipc.protocol.renderers.RendererInfo;
+import org.browseros.ipc.protocol.renderers.RendererList;
+import org.browseros.ipc.protocol.system.SystemEvent;
+
+/**
+ * Launches the renderer JVMs and supervises them as OS processes: relaunches a crashed renderer
+ * with exponential backoff, gives one up after too many crashes in a window, hands out the
+ * one-time launch secrets and the devtools credential the gateway authenticates against, and makes
+ * sure no renderer outlives main.
+ */
+public final class RendererSupervisor extends AbstractBehavior<RendererSupervisor.Command> {
+
+  public static final String ENV_RENDERER_ID = "BROWSEROS_RENDERER_ID";
+  public static final String ENV_LAUNCH_SECRET = "BROWSEROS_LAUNCH_SECRET";
+  public static final String ENV_GATEWAY = "BROWSEROS_GATEWAY";
+  public static final String ENV_PARENT_PID = "BROWSEROS_PARENT_PID";
+
+  /** The file, in the data dir, that holds the devtools credential for consoles. */
+  public static final String DEVTOOLS_CREDENTIAL_FILE = "devtools.credential";
+  /** The capability of a console that authenticated with the devtools credential. */
+  public static final String DEVTOOLS_CAPABILITY = "devtools";
+  /** The {@link Disconnected} reason after which a still-running renderer is killed. */
+  public static final String HEARTBEAT_TIMEOUT = "heartbeat-timeout";
+
+  public static final String STARTING = "starting";
+  public static final String CONNECTED = "connected";
+  public static final String CRASHED = "crashed";
+  public static final String RESTARTING = "restarting";
+  public static final String STOPPED = "stopped";
+  public static final String GIVEN_UP = "given-up";
+  public static final String ATTACHED = "attached";
+
+  public interface Command {}
+
+  /**
+   * A client's secret, presented at handshake. {@code rendererId == null} means a console, which
+   * must present the devtools credential.
+   */
+  public record Authenticate(String rendererId, String secret, ActorRef<StatusReply<Caller>> replyTo)
+      implements Command {}
+
+  /** The gateway tells that a renderer (or console) finished the handshake. */
+  public record Connected(String rendererId) implements Command {}
+
+  /** The gateway tells that a connection closed: goodbye, {@link #HEARTBEAT_TIMEOUT}, error, ... */
+  public record Disconnected(String rendererId, String reason) implements Command {}
+
+  public record ListRenderers(ActorRef<RendererList> replyTo) implements Command {}
+
+  /** Kills a launched renderer and launches it again; replies once the new process runs. */
+  public record Restart(String rendererId, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+  /** Stops every renderer (bounded) and then the supervisor. */
+  public enum Shutdown implements Command {
+    INSTANCE
+  }
+
+  private record ProcessExited(String rendererId, long generation, long pid, int exitCode)
+      implements Command {}
+
+  private record LaunchDue(String rendererId) implements Command {}
+
+  private record KillDue(String rendererId, long generation) implements Command {}
+
+  /**
+   * What the supervisor launches and how it reacts to crashes; {@code browseros.renderers.*} and
+   * {@code browseros.data-dir}.
+   *
+   * @param gateway where renderers connect, known only at runtime: see {@link #withGateway}
+   * @param configFile passed on as {@code -Dconfig.file}, or null
+   */
+  public record Settings(
+      int count,
+      List<String> capabilities,
+      String profile,
+      String java,
+      String classpath,
+      String mainClass,
+      List<String> jvmOptions,
+      String gateway,
+      Path dataDir,
+      Path logDir,
+      Duration backoffMin,
+      Duration backoffMax,
+      double backoffRandomFactor,
+      int maxRestarts,
+      Duration restartWindow,
+      Duration stopTimeout,
+      String configFile) {
+
+    public Settings {
+      if (count < 0) {
+        throw new IllegalArgumentException("browseros.renderers.count must be >= 0, was " + count);
+      }
+      capabilities = List.copyOf(capabilities);
+      if (count > 0 && capabilities.isEmpty()) {
+        throw new IllegalArgumentException("browseros.renderers.capabilities must not be empty");
+      }
+      jvmOptions = List.copyOf(jvmOptions);
+      Objects.requireNonNull(profile, "profile");
+      Objects.requireNonNull(java, "java");
+      Objects.requireNonNull(classpath, "classpath");
+      Objects.requireNonNull(mainClass, "mainClass");
+      Objects.requireNonNull(dataDir, "dataDir");
+      Objects.requireNonNull(logDir, "logDir");
+      if (backoffMin.isNegative() || backoffMax.compareTo(backoffMin) < 0) {
+        throw new IllegalArgumentException("browseros.renderers.backoff needs 0 <= min <= max");
+      }
+      if (backoffRandomFactor < 0) {
+        throw new IllegalArgumentException("browseros.renderers.backoff.random-factor must be >= 0");
+      }
+      if (maxRestarts < 0) {
+        throw new IllegalArgumentException("browseros.renderers.max-restarts must be >= 0");
+      }
+    }
+
+    /**
+     * Reads {@code browseros.renderers} and {@code browseros.data-dir} from a resolved config. An
+     * empty java or classpath means this JVM's own; the config file is this JVM's
+     * {@code config.file} system property, if set. The gateway is left null.
+     */
+    public static Settings fromConfig(Config config) {
+      Config c = config.getConfig("browseros.renderers");
+      String java = c.getString("java");
+      if (java.isBlank()) {
+        java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+      }
+      String classpath = c.getString("classpath");
+      if (classpath.isBlank()) {
+        classpath = System.getProperty("java.class.path");
+      }
+      return new Settings(
+          c.getInt("count"),
+          c.getStringList("capabilities"),
+          c.getString("profile"),
+          java,
+          classpath,
+          c.getString("main-class"),
+          c.getStringList("jvm-options"),
+          null,
+          Path.of(config.getString("browseros.data-dir")),
+          Path.of(c.getString("log-dir")),
+          c.getDuration("backoff.min"),
+          c.getDuration("backoff.max"),
+          c.getDouble("backoff.random-factor"),
+          c.getInt("max-restarts"),
+          c.getDuration("restart-window"),
+          c.getDuration("stop-timeout"),
+          System.getProperty("config.file"));
+    }
+
+    public Settings withGateway(String gateway) {
+      return new Settings(count, capabilities, profile, java, classpath, mainClass, jvmOptions,
+          gateway, dataDir, logDir, backoffMin, backoffMax, backoffRandomFactor, maxRestarts,
+          restartWindow, stopTimeout, configFile);
+    }
+  }
+
+  private enum ExitIntent {
+    /** Any exit is a crash. */
+    NONE,
+    /** Main killed it to launch it again. */
+    RELAUNCH,
+    /** Main is stopping it for good. */
+    STOP
+  }
+
+  /** One launched renderer slot; its process changes across relaunches. */
+  private static final class Renderer {
+    final String id;
+    final String capability;
+    String status = STARTING;
+    int restarts;
+    /** Bumped per launch, so that the exit of an older process is recognised as stale. */
+    long generation;
+    Process process;
+    /** The current launch's secret until it is used once. */
+    String secret;
+    ExitIntent intent = ExitIntent.NONE;
+    /** Crash times (nanoTime) within the restart window. */
+    final Deque<Long> crashes = new ArrayDeque<>();
+    final List<ActorRef<StatusReply<Done>>> restartWaiters = new ArrayList<>();
+
+    Renderer(String id, String capability) {
+      this.id = id;
+      this.capability = capability;
+    }
+  }
+
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  public static Behavior<Command> create(Settings settings, ActorRef<SystemEvent> systemEvents) {
+    return Behaviors.setup(
+        context -> Behaviors.withTimers(
+            timers -> new RendererSupervisor(context, timers, settings, systemEvents)));
+  }
+
+  private final TimerScheduler<Command> timers;
+  private final Settings settings;
+  private final ActorRef<SystemEvent> systemEvents;
+  private final String devtoolsSecret = newSecret();
+  private final Map<String, Renderer> renderers = new LinkedHashMap<>();
+  private final Set<String> consoles = new LinkedHashSet<>();
+  private int consoleSeq;
+
+  private RendererSupervisor(
+      ActorContext<Command> context,
+      TimerScheduler<Command> timers,
+      Settings settings,
+      ActorRef<SystemEvent> systemEvents) {
+    super(context);
+    if (settings.gateway() == null || settings.gateway().isBlank()) {
+      throw new IllegalArgumentException("RendererSupervisor needs the gateway: Settings.withGateway");
+    }
+    this.timers = timers;
+    this.settings = settings;
+    this.systemEvents = systemEvents;
+    writeDevtoolsCredential();
+    for (int i = 0; i < settings.count(); i++) {
+      String id = "renderer-" + (i + 1);
+      Renderer renderer = new Renderer(id, settings.capabilities().get(i % settings.capabilities().size()));
+      renderers.put(id, renderer);
+      launch(renderer);
+    }
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Authenticate.class, this::onAuthenticate)
+        .onMessage(Connected.class, this::onConnected)
+        .onMessage(Disconnected.class, this::onDisconnected)
+        .onMessage(ListRenderers.class, this::onListRenderers)
+        .onMessage(Restart.class, this::onRestart)
+        .onMessage(ProcessExited.class, this::onProcessExited)
+        .onMessage(LaunchDue.class, this::onLaunchDue)
+        .onMessage(KillDue.class, this::onKillDue)
+        .onMessageEquals(Shutdown.INSTANCE, this::onShutdown)
+        .onSignal(PostStop.class, signal -> onPostStop())
+        .build();
+  }
+
+  private Behavior<Command> onAuthenticate(Authenticate command) {
+    String presented = command.secret();
+    if (command.rendererId() == null) {
+      if (!matches(devtoolsSecret, presented)) {
+        return refuse(command, "console presented a wrong devtools credential");
+      }
+      String consoleId = "console-" + (++consoleSeq);
+      consoles.add(consoleId);
+      getContext().getLog().info("Console [{}] authenticated with the devtools credential", consoleId);
+      command.replyTo().tell(StatusReply.success(
+          new Caller(consoleId, settings.profile(), DEVTOOLS_CAPABILITY)));
+      return this;
+    }
+    Renderer renderer = renderers.get(command.rendererId());
+    if (renderer == null) {
+      return refuse(command, "unknown renderer");
+    }
+    if (renderer.secret == null) {
+      return refuse(command, "no launch secret outstanding (already used, or not running)");
+    }
+    if (!matches(renderer.secret, presented)) {
+      return refuse(command, "wrong launch secret");
+    }
+    renderer.secret = null; // one-time: a replayed secret is refused
+    getContext().getLog().info("Renderer [{}] authenticated with its launch secret", renderer.id);
+    command.replyTo().tell(StatusReply.success(
+        new Caller(renderer.id, settings.profile(), renderer.capability)));
+    return this;
+  }
+
+  private Behavior<Command> refuse(Authenticate command, String why) {
+    String who = command.rendererId() == null ? "console" : command.rendererId();
+    getContext().getLog().warn("Refused authentication of [{}]: {}", who, why);
+    // The client only learns that it was refused, not why.
+    command.replyTo().tell(StatusReply.error(
+        new IpcException(ErrorCode.PERMISSION, "authentication refused for " + who)));
+    return this;
+  }
+
+  private Behavior<Command> onConnected(Connected command) {
+    String id = command.rendererId();
+    if (consoles.contains(id)) {
+      publish(SystemEvent.RENDERER_JOINED, id, "Console " + id + " attached",
+          Map.of("capability", DEVTOOLS_CAPABILITY));
+      return this;
+    }
+    Renderer renderer = renderers.get(id);
+    if (renderer == null || renderer.process == null) {
+      getContext().getLog().warn("Connected from [{}], which has no running process here", id);
+      return this;
+    }
+    renderer.status = CONNECTED;
+    String pid = String.valueOf(renderer.process.pid());
+    getContext().getLog().info("Renderer [{}] connected (pid [{}], restarts [{}])", id, pid, renderer.restarts);
+    publish(SystemEvent.RENDERER_JOINED, id, "Renderer " + id + " joined",
+        Map.of("pid", pid, "capability", renderer.capability, "restarts", String.valueOf(renderer.restarts)));
+    if (renderer.restarts > 0) {
+      publish(SystemEvent.RENDERER_RESTARTED, id,
+          "Renderer " + id + " is back after " + renderer.restarts + " restart(s)",
+          Map.of("pid", pid, "restarts", String.valueOf(renderer.restarts)));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onDisconnected(Disconnected command) {
+    String id = command.rendererId();
+    String reason = String.valueOf(command.reason());
+    if (consoles.remove(id)) {
+      getContext().getLog().info("Console [{}] left: {}", id, reason);
+      publish(SystemEvent.RENDERER_LEFT, id, "Console " + id + " left: " + reason, Map.of("reason", reason));
+      return this;
+    }
+    Renderer renderer = renderers.get(id);
+    if (renderer == null) {
+      getContext().getLog().warn("Disconnected from unknown [{}]: {}", id, reason);
+      return this;
+    }
+    getContext().getLog().info("Renderer [{}] disconnected: {}", id, reason);
+    publish(SystemEvent.RENDERER_LEFT, id, "Renderer " + id + " left: " + reason, Map.of("reason", reason));
+    if (renderer.status.equals(CONNECTED)) {
+      renderer.status = STARTING;
+    }
+    if (HEARTBEAT_TIMEOUT.equals(command.reason()) && renderer.process != null && renderer.process.isAlive()) {
+      // A hung renderer: kill it, and its exit counts as a crash that relaunches it.
+      getContext().getLog().warn("Renderer [{}] stopped answering heartbeats but still runs: killing pid [{}]",
+          id, renderer.process.pid());
+      terminate(renderer);
+    }
+    return this;
+  }
+
+  private Behavior<Command> onListRenderers(ListRenderers command) {
+    List<RendererInfo> list = new ArrayList<>();
+    for (Renderer r : renderers.values()) {
+      Long pid = r.process == null ? null : r.process.pid();
+      list.add(new RendererInfo(r.id, pid, r.capability, r.status, r.restarts, settings.profile()));
+    }
+    for (String console : consoles) {
+      list.add(new RendererInfo(console, null, DEVTOOLS_CAPABILITY, ATTACHED, 0, settings.profile()));
+    }
+    command.replyTo().tell(new RendererList(List.copyOf(list)));
+    return this;
+  }
+
+  private Behavior<Command> onRestart(Restart command) {
+    String id = command.rendererId();
+    Renderer renderer = renderers.get(id);
+    if (renderer == null) {
+      String message = consoles.contains(id)
+          ? id + " is an attached console, main did not launch it"
+          : "no renderer " + id;
+      command.replyTo().tell(StatusReply.error(new IpcException(ErrorCode.NOT_FOUND, message)));
+      return this;
+    }
+    getContext().getLog().info("Restart of renderer [{}] requested", id);
+    timers.cancel(launchKey(id));
+    // A requested restart starts a fresh crash window: it also gives a given-up renderer a new chance.
+    renderer.crashes.clear();
+    renderer.restartWaiters.add(command.replyTo());
+    if (renderer.process != null) {
+      if (renderer.intent != ExitIntent.RELAUNCH) {
+        renderer.intent = ExitIntent.RELAUNCH;
+        renderer.status = RESTARTING;
+        terminate(renderer);
+      }
+    } else {
+      renderer.restarts++;
+      launch(renderer);
+    }
+    return this;
+  }
+
+  private Behavior<Command> onProcessExited(ProcessExited exit) {
+    Renderer renderer = renderers.get(exit.rendererId());
+    if (renderer == null || exit.generation() != renderer.generation || renderer.process == null) {
+      getContext().getLog().debug("Ignoring stale exit of [{}] pid [{}]", exit.rendererId(), exit.pid());
+      return this;
+    }
+    renderer.process = null;
+    renderer.secret = null;
+    timers.cancel(killKey(renderer.id));
+    switch (renderer.intent) {
+      case STOP -> {
+        renderer.status = STOPPED;
+        getContext().getLog().info("Renderer [{}] pid [{}] stopped", renderer.id, exit.pid());
+      }
+      case RELAUNCH -> {
+        getContext().getLog().info("Renderer [{}] pid [{}] exited for a restart", renderer.id, exit.pid());
+        renderer.restarts++;
+        launch(renderer);
+      }
+      default -> crashed(renderer, exit.exitCode(), exit.pid(), "exited with code " + exit.exitCode());
+    }
+    return this;
+  }
+
+  private Behavior<Command> onLaunchDue(LaunchDue due) {
+    Renderer renderer = renderers.get(due.rendererId());
+    if (renderer != null && renderer.status.equals(CRASHED) && renderer.process == null) {
+      renderer.restarts++;
+      launch(renderer);
+    }
+    return this;
+  }
+
+  private Behavior<Command> onKillDue(KillDue due) {
+    Renderer renderer = renderers.get(due.rendererId());
+    if (renderer != null && due.generation() == renderer.generation
+        && renderer.process != null && renderer.process.isAlive()) {
+      getContext().getLog().warn("Renderer [{}] pid [{}] ignored SIGTERM for [{}]: killing it",
+          renderer.id, renderer.process.pid(), settings.stopTimeout());
+      renderer.process.destroyForcibly();
+    }
+    return this;
+  }
+
+  private Behavior<Command> onShutdown() {
+    stopAll();
+    return Behaviors.stopped();
+  }
+
+  private Behavior<Command> onPostStop() {
+    stopAll();
+    return this;
+  }
+
+  private void launch(Renderer renderer) {
+    renderer.generation++;
+    renderer.intent = ExitIntent.NONE;
+    renderer.secret = null;
+    String secret = newSecret();
+    List<String> command = new ArrayList<>();
+    command.add(settings.java());
+    command.addAll(settings.jvmOptions());
+    if (settings.configFile() != null) {
+      command.add("-Dconfig.file=" + settings.configFile());
+    }
+    command.add("-cp");
+    command.add(settings.classpath());
+    command.add(settings.mainClass());
+    ProcessBuilder builder = new ProcessBuilder(command);
+    // The secret goes through the environment: the command line is readable by every local user.
+    Map<String, String> env = builder.environment();
+    env.put(ENV_RENDERER_ID, renderer.id);
+    env.put(ENV_LAUNCH_SECRET, secret);
+    env.put(ENV_GATEWAY, settings.gateway());
+    env.put(ENV_PARENT_PID, String.valueOf(ProcessHandle.current().pid()));
+    Process process;
+    try {
+      Files.createDirectories(settings.logDir());
+      File log = settings.logDir().resolve(renderer.id + ".log").toFile();
+      builder.redirectErrorStream(true).redirectOutput(Redirect.appendTo(log));
+      process = builder.start();
+    } catch (IOException | RuntimeException e) {
+      getContext().getLog().error("Could not launch renderer [{}] with [{}]: {}",
+          renderer.id, settings.java(), e.toString());
+      failWaiters(renderer, "could not launch " + renderer.id + ": " + e.getMessage());
+      crashed(renderer, -1, -1, "could not be launched: " + e.getMessage());
+      return;
+    }
+    renderer.process = process;
+    renderer.secret = secret;
+    renderer.status = STARTING;
+    long generation = renderer.generation;
+    long pid = process.pid();
+    getContext().pipeToSelf(process.onExit(), (exited, failure) ->
+        new ProcessExited(renderer.id, generation, pid, exited == null ? -1 : exited.exitValue()));
+    getContext().getLog().info("Launched renderer [{}] capability [{}] pid [{}] (restarts [{}])",
+        renderer.id, renderer.capability, pid, renderer.restarts);
+    for (ActorRef<StatusReply<Done>> waiter : renderer.restartWaiters) {
+      waiter.tell(StatusReply.ack());
+    }
+    renderer.restartWaiters.clear();
+  }
+
+  private void crashed(Renderer renderer, int exitCode, long pid, String what) {
+    long now = System.nanoTime();
+    renderer.crashes.addLast(now);
+    while (now - renderer.crashes.peekFirst() > settings.restartWindow().toNanos()) {
+      renderer.crashes.removeFirst();
+    }
+    int recent = renderer.crashes.size();
+    Map<String, String> data = new LinkedHashMap<>();
+    data.put("exitCode", String.valueOf(exitCode));
+    data.put("pid", String.valueOf(pid));
+    data.put("crashes", String.valueOf(recent));
+    if (recent > settings.maxRestarts()) {
+      renderer.status = GIVEN_UP;
+      data.put("givenUp", "true");
+      String detail = String.format(
+          "Renderer %s %s and was given up: %d crashes within %s, more than max-restarts = %d",
+          renderer.id, what, recent, human(settings.restartWindow()), settings.maxRestarts());
+      getContext().getLog().error("Renderer [{}] {}; giving up: [{}] crashes within [{}] (max-restarts [{}])",
+          renderer.id, what, recent, human(settings.restartWindow()), settings.maxRestarts());
+      publish(SystemEvent.RENDERER_CRASHED, renderer.id, detail, data);
+      return;
+    }
+    Duration delay = backoff(settings, recent - 1, ThreadLocalRandom.current().nextDouble());
+    renderer.status = CRASHED;
+    data.put("restartInMillis", String.valueOf(delay.toMillis()));
+    getContext().getLog().warn("Renderer [{}] pid [{}] {}; relaunching in [{}] ms",
+        renderer.id, pid, what, delay.toMillis());
+    publish(SystemEvent.RENDERER_CRASHED, renderer.id,
+        "Renderer " + renderer.id + " " + what + "; relaunching in " + delay.toMillis() + " ms", data);
+    timers.startSingleTimer(launchKey(renderer.id), new LaunchDue(renderer.id), delay);
+  }
+
+  /**
+   * The delay before relaunching after the (n+1)-th crash in the window: min * 2^n capped at max,
+   * then stretched by up to random-factor.
+   *
+   * @param random uniform in [0, 1)
+   */
+  static Duration backoff(Settings settings, int n, double random) {
+    double base = settings.backoffMin().toNanos() * Math.pow(2, Math.max(0, Math.min(n, 62)));
+    double capped = Math.min(base, settings.backoffMax().toNanos());
+    return Duration.ofNanos(Math.round(capped * (1.0 + random * settings.backoffRandomFactor())));
+  }
+
+  /** SIGTERM now, SIGKILL if it is still there after the stop timeout. */
+  private void terminate(Renderer renderer) {
+    renderer.process.destroy();
+    timers.startSingleTimer(killKey(renderer.id), new KillDue(renderer.id, renderer.generation),
+        settings.stopTimeout());
+  }
+
+  /** Blocks for at most about stop-timeout plus a second: nothing may outlive main. */
+  private void stopAll() {
+    List<Process> running = new ArrayList<>();
+    for (Renderer renderer : renderers.values()) {
+      timers.cancel(launchKey(renderer.id));
+      timers.cancel(killKey(renderer.id));
+      failWaiters(renderer, "the renderer supervisor is stopping");
+      renderer.intent = ExitIntent.STOP;
+      if (!renderer.status.equals(GIVEN_UP)) {
+        renderer.status = STOPPED;
+      }
+      renderer.secret = null;
+      if (renderer.process != null && renderer.process.isAlive()) {
+        renderer.process.destroy();
+        running.add(renderer.process);
+      }
+    }
+    if (running.isEmpty()) {
+      return;
+    }
+    getContext().getLog().info("Stopping [{}] renderer process(es)", running.size());
+    long deadline = System.nanoTime() + settings.stopTimeout().toNanos();
+    boolean interrupted = false;
+    for (Process process : running) {
+      try {
+        process.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        interrupted = true;
+        break;
+      }
+    }
+    for (Process process : running) {
+      if (process.isAlive()) {
+        getContext().getLog().warn("Renderer pid [{}] ignored SIGTERM: killing it", process.pid());
+        process.destroyForcibly();
+      }
+    }
+    for (Process process : running) {
+      try {
+        process.waitFor(1, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void failWaiters(Renderer renderer, String message) {
+    for (ActorRef<StatusReply<Done>> waiter : renderer.restartWaiters) {
+      waiter.tell(StatusReply.error(new IpcException(ErrorCode.INTERNAL, message)));
+    }
+    renderer.restartWaiters.clear();
+  }
+
+  private void publish(String kind, String rendererId, String detail, Map<String, String> data) {
+    systemEvents.tell(new SystemEvent(kind, rendererId, detail, data, System.currentTimeMillis()));
+  }
+
+  /** JSON {gateway, secret}, written owner-only and moved into place so no one sees it half-written. */
+  private void writeDevtoolsCredential() {
+    Path dir = settings.dataDir();
+    Path file = dir.resolve(DEVTOOLS_CREDENTIAL_FILE);
+    String json = JsonNodeFactory.instance.objectNode()
+        .put("gateway", settings.gateway())
+        .put("secret", devtoolsSecret)
+        .toString();
+    try {
+      Files.createDirectories(dir);
+      Path tmp;
+      try {
+        tmp = Files.createTempFile(dir, ".devtools", ".tmp", PosixFilePermissions.asFileAttribute(
+            EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE)));
+      } catch (UnsupportedOperationException notPosix) {
+        tmp = Files.createTempFile(dir, ".devtools", ".tmp");
+        File f = tmp.toFile();
+        f.setReadable(false, false);
+        f.setReadable(true, true);
+        f.setWritable(false, false);
+        f.setWritable(true, true);
+      }
+      Files.writeString(tmp, json, StandardCharsets.UTF_8);
+      try {
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      } catch (FileAlreadyExistsException | java.nio.file.AtomicMoveNotSupportedException e) {
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+      }
+      getContext().getLog().info("Devtools credential written to [{}]", file);
+    } catch (IOException e) {
+      // Renderers do not need it; only consoles will be unable to attach.
+      getContext().getLog().error("Could not write the devtools credential to [{}]: {}", file, e.toString());
+    }
+  }
+
+  private static String human(Duration duration) {
+    long millis = duration.toMillis();
+    return millis % 1000 == 0 ? millis / 1000 + "s" : millis + "ms";
+  }
+
+  private static boolean matches(String expected, String presented) {
+    if (presented == null) {
+      return false;
+    }
+    return MessageDigest.isEqual(
+        expected.getBytes(StandardCharsets.UTF_8), presented.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static String newSecret() {
+    byte[] bytes = new byte[32];
+    RANDOM.nextBytes(bytes);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+  }
+
+  private static String launchKey(String rendererId) {
+    return "launch-" + rendererId;
+  }
+
+  private static String killKey(String rendererId) {
+    return "kill-" + rendererId;
+  }
+}
