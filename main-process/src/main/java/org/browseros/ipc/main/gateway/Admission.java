@@ -9,6 +9,9 @@ import org.browseros.ipc.protocol.renderers.RendererList;
  * Every stage completes within a bound; a refused secret fails with PERMISSION.
  */
 public interface Admission {
+  /** The disconnect reason of a connection closed for silence: the supervisor kills such a renderer. */
+  String HEARTBEAT_TIMEOUT = "heartbeat-timeout";
+
   /** Checks a launch secret (or, with a null id, the devtools credential) and names the caller. */
   CompletionStage<Caller> authenticate(String rendererId, String secret);
 

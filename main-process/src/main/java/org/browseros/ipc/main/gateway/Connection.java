@@ -355,7 +355,7 @@ public final class Connection extends AbstractBehavior<ToMain> {
     if (silence.compareTo(settings.heartbeatInterval().multipliedBy(settings.missedHeartbeats())) > 0) {
       getContext().getLog().warn("Renderer [{}] silent for [{}] ms: closing its connection",
           caller.rendererId(), silence.toMillis());
-      reportDisconnect("heartbeat timeout");
+      reportDisconnect(Admission.HEARTBEAT_TIMEOUT);
       return Behaviors.stopped();
     }
     return this;

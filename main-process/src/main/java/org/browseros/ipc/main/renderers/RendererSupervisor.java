@@ -63,7 +63,7 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
   /** The capability of a console that authenticated with the devtools credential. */
   public static final String DEVTOOLS_CAPABILITY = "devtools";
   /** The {@link Disconnected} reason after which a still-running renderer is killed. */
-  public static final String HEARTBEAT_TIMEOUT = "heartbeat-timeout";
+  public static final String HEARTBEAT_TIMEOUT = org.browseros.ipc.main.gateway.Admission.HEARTBEAT_TIMEOUT;
 
   public static final String STARTING = "starting";
   public static final String CONNECTED = "connected";

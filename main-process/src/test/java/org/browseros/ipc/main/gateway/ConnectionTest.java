@@ -285,7 +285,7 @@ class ConnectionTest {
     assertEquals(new HeartbeatAck(1, 42), renderer.expectMessageClass(HeartbeatAck.class));
     TestProbe<Object> watcher = testKit.createTestProbe();
     watcher.expectTerminated(connection, Duration.ofSeconds(3));
-    assertEquals("renderer-1: heartbeat timeout", admission.disconnected.poll(1, TimeUnit.SECONDS));
+    assertEquals("renderer-1: " + Admission.HEARTBEAT_TIMEOUT, admission.disconnected.poll(1, TimeUnit.SECONDS));
     assertTrue(core.stateSubscribers.isEmpty(), "a closed connection unsubscribes from state");
   }
 
