@@ -33,13 +33,13 @@ import org.browseros.ipc.protocol.state.StateSync;
  *   <li>anything else (invoke): replies NOT_FOUND
  * </ul>
  */
-final class TestMain {
+public final class TestMain {
   private TestMain() {}
 
-  static final String SECRET = "s3cret-for-tests";
+  public static final String SECRET = "s3cret-for-tests";
 
   /** An actor system like main's edge: remote, 127.0.0.1, a free port, jackson-cbor from protocol. */
-  static Config config() {
+  public static Config config() {
     return ConfigFactory.parseString(String.join("\n",
             "pekko.loggers = [\"org.apache.pekko.event.slf4j.Slf4jLogger\"]",
             "pekko.logging-filter = \"org.apache.pekko.event.slf4j.Slf4jLoggingFilter\"",
@@ -57,13 +57,13 @@ final class TestMain {
    * @param ackHeartbeats whether the connection acks heartbeats
    * @param initialState the snapshot pushed right after the Welcome, or null
    */
-  record Settings(IpcError refuse, long heartbeatMillis, boolean ackHeartbeats, StateSync initialState) {
-    static Settings welcoming(StateSync initialState) {
+  public record Settings(IpcError refuse, long heartbeatMillis, boolean ackHeartbeats, StateSync initialState) {
+    public static Settings welcoming(StateSync initialState) {
       return new Settings(null, 200, true, initialState);
     }
   }
 
-  static Behavior<ToGateway> gateway(Settings settings, ActorRef<Hello> hellos, ActorRef<Object> fromRenderer) {
+  public static Behavior<ToGateway> gateway(Settings settings, ActorRef<Hello> hellos, ActorRef<Object> fromRenderer) {
     return Behaviors.setup(ctx -> Behaviors.receive(ToGateway.class)
         .onMessage(Hello.class, hello -> {
           hellos.tell(hello);
