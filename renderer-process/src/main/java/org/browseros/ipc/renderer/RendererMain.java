@@ -1,0 +1,132 @@
+package org.browseros.ipc.renderer;
+
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.browseros.ipc.protocol.IpcException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Entry point of a renderer JVM launched by main. Reads its identity from the environment,
+ * connects, answers {@code renderer:info}, and exits when the connection is lost, when the parent
+ * process dies, or on SIGTERM, so that no renderer outlives main.
+ *
+ * <p>Exit status: 0 on a requested shutdown or parent exit, 2 when connecting failed, 3 when the
+ * connection was lost (main relaunches the renderer), 64 on missing environment.
+ */
+public final class RendererMain {
+  private static final Logger log = LoggerFactory.getLogger(RendererMain.class);
+
+  public static final String ENV_RENDERER_ID = "BROWSEROS_RENDERER_ID";
+  public static final String ENV_SECRET = "BROWSEROS_LAUNCH_SECRET";
+  public static final String ENV_GATEWAY = "BROWSEROS_GATEWAY";
+  public static final String ENV_PARENT_PID = "BROWSEROS_PARENT_PID";
+
+  static final int EXIT_CONNECT_FAILED = 2;
+  static final int EXIT_CONNECTION_LOST = 3;
+  static final int EXIT_USAGE = 64;
+
+  private RendererMain() {}
+
+  public static void main(String[] args) {
+    Map<String, String> env = System.getenv();
+    String rendererId = env.get(ENV_RENDERER_ID);
+    String secret = env.get(ENV_SECRET);
+    String gateway = env.get(ENV_GATEWAY);
+    if (isBlank(rendererId) || isBlank(secret) || isBlank(gateway)) {
+      System.err.println("renderer: " + ENV_RENDERER_ID + ", " + ENV_SECRET + " and " + ENV_GATEWAY + " must be set");
+      System.exit(EXIT_USAGE);
+      return;
+    }
+    long started = System.currentTimeMillis();
+    long pid = ProcessHandle.current().pid();
+
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "renderer", RendererConfig.load());
+    ConnectOptions options = ConnectOptions.of(system, gateway, rendererId, secret);
+
+    IpcRenderer renderer;
+    try {
+      renderer = IpcRenderer.connect(system, options).toCompletableFuture()
+          .get(options.handshakeTimeout().plusSeconds(5).toMillis(), TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      System.err.println("renderer " + rendererId + ": cannot connect to " + gateway + ": "
+          + IpcException.errorOf(e).code() + " " + IpcException.errorOf(e).message());
+      exit(system, EXIT_CONNECT_FAILED);
+      return;
+    }
+
+    renderer.handle(RendererChannels.RENDERER_INFO, query -> new RendererChannels.RendererStatus(
+        renderer.rendererId(), pid, renderer.state().version(), System.currentTimeMillis() - started));
+
+    // SIGTERM runs the JVM hook, which runs coordinated shutdown: say Goodbye before remoting stops.
+    CoordinatedShutdown.get(system).addTask(
+        CoordinatedShutdown.PhaseBeforeServiceUnbind(), "renderer-goodbye",
+        () -> renderer.closeAsync().thenApply(done -> Done.getInstance()));
+
+    renderer.onDisconnect(() -> {
+      log.warn("Renderer [{}] lost its connection to main; exiting", rendererId);
+      exit(system, EXIT_CONNECTION_LOST);
+    });
+    parentExit(env).thenAccept(why -> {
+      log.info("{}; renderer [{}] exiting", why, rendererId);
+      exit(system, 0);
+    });
+
+    System.out.println("renderer " + renderer.rendererId() + " connected (pid " + pid + ")");
+    System.out.flush();
+    log.info("renderer [{}] connected (pid {}, jvm {})", renderer.rendererId(), pid,
+        ManagementFactory.getRuntimeMXBean().getName());
+  }
+
+  /**
+   * Completes when the process whose death ends this renderer exits: {@code BROWSEROS_PARENT_PID},
+   * else the JVM's parent. A parent that is already gone completes it at once.
+   */
+  private static CompletableFuture<String> parentExit(Map<String, String> env) {
+    String value = env.get(ENV_PARENT_PID);
+    Optional<ProcessHandle> parent = ProcessHandle.current().parent();
+    if (!isBlank(value)) {
+      try {
+        long pid = Long.parseLong(value.trim());
+        parent = ProcessHandle.of(pid);
+        if (parent.isEmpty() || !parent.get().isAlive()) {
+          return CompletableFuture.completedFuture("Parent process " + pid + " is already gone");
+        }
+      } catch (NumberFormatException e) {
+        log.warn("Ignoring {}={}: not a pid", ENV_PARENT_PID, value);
+      }
+    }
+    return parent
+        .map(p -> p.onExit().thenApply(h -> "Parent process " + h.pid() + " exited"))
+        .orElseGet(CompletableFuture::new);
+  }
+
+  /**
+   * Exits on a fresh thread: System.exit waits for the shutdown hooks, which wait for the actor
+   * system, which may be waiting for the very dispatcher thread that asked to exit.
+   */
+  private static void exit(ActorSystem<?> system, int status) {
+    Thread t = new Thread(() -> {
+      system.terminate();
+      try {
+        system.getWhenTerminated().toCompletableFuture().get(Duration.ofSeconds(10).toMillis(), TimeUnit.MILLISECONDS);
+      } catch (Exception e) {
+        // Exit anyway: outliving main is worse than an untidy shutdown.
+      }
+      System.exit(status);
+    }, "renderer-exit");
+    t.start();
+  }
+
+  private static boolean isBlank(String s) {
+    return s == null || s.isBlank();
+  }
+}

@@ -1,0 +1,135 @@
+package org.browseros.ipc.renderer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.browseros.ipc.protocol.Envelope;
+import org.browseros.ipc.protocol.MessageType;
+import org.browseros.ipc.protocol.PayloadCodec;
+import org.browseros.ipc.protocol.session.Goodbye;
+import org.browseros.ipc.protocol.session.Hello;
+import org.browseros.ipc.protocol.session.ToGateway;
+import org.browseros.ipc.protocol.state.StateSync;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** RendererMain as a real OS process against a test main: it connects, answers, and exits when it should. */
+@ExtendWith(LogCapturingExtension.class)
+class RendererMainTest {
+  static ActorTestKit main;
+  static final AtomicInteger gateways = new AtomicInteger();
+  final List<Process> processes = new ArrayList<>();
+
+  @BeforeAll
+  static void startMain() {
+    main = ActorTestKit.create("edge", TestMain.config());
+  }
+
+  @AfterAll
+  static void stopMain() {
+    main.shutdownTestKit();
+  }
+
+  @AfterEach
+  void killProcesses() {
+    processes.forEach(Process::destroyForcibly);
+  }
+
+  record Launched(Process process, String firstLine, Hello hello, TestProbe<Object> fromRenderer) {}
+
+  private Launched launch(TestMain.Settings settings, String rendererId, Long parentPid) throws Exception {
+    TestProbe<Hello> hellos = main.createTestProbe();
+    TestProbe<Object> fromRenderer = main.createTestProbe();
+    ActorRef<ToGateway> gateway = main.spawn(
+        TestMain.gateway(settings, hellos.ref(), fromRenderer.ref()), "gateway-" + gateways.incrementAndGet());
+    ProcessBuilder pb = new ProcessBuilder(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx256m",
+        "-cp", System.getProperty("java.class.path"),
+        RendererMain.class.getName());
+    pb.environment().put(RendererMain.ENV_RENDERER_ID, rendererId);
+    pb.environment().put(RendererMain.ENV_SECRET, TestMain.SECRET);
+    pb.environment().put(RendererMain.ENV_GATEWAY, gateway.path().toStringWithAddress(main.system().address()));
+    if (parentPid != null) {
+      pb.environment().put(RendererMain.ENV_PARENT_PID, Long.toString(parentPid));
+    }
+    pb.redirectError(ProcessBuilder.Redirect.DISCARD);
+    Process process = pb.start();
+    processes.add(process);
+    BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+    String line = CompletableFuture.supplyAsync(() -> {
+      try {
+        return out.readLine();
+      } catch (IOException e) {
+        return null;
+      }
+    }).get(30, TimeUnit.SECONDS);
+    return new Launched(process, line, hellos.expectMessageClass(Hello.class), fromRenderer);
+  }
+
+  private static int exitStatus(Process process) throws InterruptedException {
+    assertTrue(process.waitFor(20, TimeUnit.SECONDS), "renderer process did not exit");
+    return process.exitValue();
+  }
+
+  @Test
+  void shouldConnectAnswerRendererInfoAndSayGoodbyeOnSigterm() throws Exception {
+    StateSync state = new StateSync(7, true, Map.of(), List.of());
+    Launched r = launch(TestMain.Settings.welcoming(state), "renderer-9", null);
+
+    assertEquals("renderer renderer-9 connected (pid " + r.process().pid() + ")", r.firstLine());
+
+    Envelope request = Envelope.command(RendererChannels.RENDERER_INFO.name(),
+        PayloadCodec.encode(new RendererChannels.RendererInfoQuery()));
+    r.hello().renderer().tell(request);
+    Envelope reply = r.fromRenderer().expectMessageClass(Envelope.class);
+    assertEquals(MessageType.COMMAND, reply.type());
+    RendererChannels.RendererStatus status = PayloadCodec.decode(reply.payload(), RendererChannels.RendererStatus.class);
+    assertEquals("renderer-9", status.rendererId());
+    assertEquals(r.process().pid(), status.pid());
+    assertEquals(7, status.stateVersion());
+
+    r.process().destroy();
+
+    r.fromRenderer().expectMessageClass(Goodbye.class);
+    exitStatus(r.process());
+  }
+
+  @Test
+  void shouldExitWhenHeartbeatsGoUnanswered() throws Exception {
+    Launched r = launch(new TestMain.Settings(null, 100, false, null), "renderer-10", null);
+
+    assertEquals(RendererMain.EXIT_CONNECTION_LOST, exitStatus(r.process()));
+  }
+
+  @Test
+  void shouldExitWhenTheParentProcessDies() throws Exception {
+    Process parent = new ProcessBuilder("sleep", "60").start();
+    processes.add(parent);
+    Launched r = launch(TestMain.Settings.welcoming(null), "renderer-11", parent.pid());
+    assertTrue(r.firstLine().startsWith("renderer renderer-11 connected"));
+
+    parent.destroy();
+
+    assertEquals(0, exitStatus(r.process()));
+    r.fromRenderer().expectMessageClass(Goodbye.class);
+  }
+}
