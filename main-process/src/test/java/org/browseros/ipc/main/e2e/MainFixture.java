@@ -1,0 +1,107 @@
+package org.browseros.ipc.main.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.browseros.ipc.main.MainConfig;
+import org.browseros.ipc.main.MainNode;
+import org.browseros.ipc.main.ipc.IpcMain;
+import org.browseros.ipc.protocol.PayloadCodec;
+import org.browseros.ipc.protocol.renderers.RendererInfo;
+import org.browseros.ipc.renderer.ConnectOptions;
+import org.browseros.ipc.renderer.IpcRenderer;
+import org.browseros.ipc.renderer.RendererConfig;
+
+/**
+ * A real main process in the test JVM (core + edge systems, H2 journal in a temp dir, loopback
+ * ports chosen by the OS) with real renderer JVMs launched by its supervisor, and console clients
+ * that connect over real Artery remoting the way {@code scripts/ipc} does.
+ */
+final class MainFixture implements AutoCloseable {
+  private final MainNode node;
+  private final List<ActorSystem<?>> clientSystems = new ArrayList<>();
+  private final List<IpcRenderer> clients = new ArrayList<>();
+
+  private MainFixture(MainNode node) {
+    this.node = node;
+  }
+
+  static MainFixture start(Path dataDir, int renderers, IpcMain ipcMain) throws Exception {
+    return start(dataDir, renderers, ipcMain, Map.of());
+  }
+
+  static MainFixture start(Path dataDir, int renderers, IpcMain ipcMain, Map<String, Object> extra) throws Exception {
+    Map<String, Object> overrides = new HashMap<>();
+    overrides.put("browseros.data-dir", dataDir.toString());
+    overrides.put("browseros.renderers.count", renderers);
+    overrides.put("browseros.edge.pekko.remote.artery.canonical.port", 0);
+    overrides.put("browseros.core.pekko.remote.artery.canonical.port", 0);
+    overrides.put("browseros.renderers.backoff.min", "100ms");
+    overrides.putAll(extra);
+    MainNode node = MainNode.start(MainConfig.load(overrides), ipcMain);
+    MainFixture fixture = new MainFixture(node);
+    if (renderers > 0 && !node.awaitRenderersConnected(Duration.ofSeconds(60))) {
+      fixture.close();
+      throw new IllegalStateException("Renderers did not connect in time: " + node.renderers());
+    }
+    return fixture;
+  }
+
+  MainNode node() {
+    return node;
+  }
+
+  IpcMain ipcMain() {
+    return node.ipcMain();
+  }
+
+  /** A console client, authenticated with the devtools credential main wrote to its data dir. */
+  IpcRenderer console() throws Exception {
+    JsonNode credential = PayloadCodec.parseJson(Files.readString(node.dataDir().resolve("devtools.credential")));
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "console", RendererConfig.load());
+    clientSystems.add(system);
+    IpcRenderer client = IpcRenderer.connect(system,
+            ConnectOptions.of(system, credential.get("gateway").asText(), null, credential.get("secret").asText()))
+        .toCompletableFuture().get(30, TimeUnit.SECONDS);
+    clients.add(client);
+    client.state().ready().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    return client;
+  }
+
+  RendererInfo renderer(String rendererId) throws Exception {
+    return node.renderers().renderers().stream().filter(r -> r.rendererId().equals(rendererId)).findFirst()
+        .orElseThrow(() -> new AssertionError("No renderer " + rendererId));
+  }
+
+  @Override
+  public void close() {
+    clients.forEach(c -> {
+      try {
+        c.close();
+      } catch (RuntimeException e) {
+        // already gone
+      }
+    });
+    clientSystems.forEach(s -> {
+      s.terminate();
+      try {
+        s.getWhenTerminated().toCompletableFuture().get(20, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        // bounded: go on closing the rest
+      }
+    });
+    node.close();
+  }
+
+  static <T> T await(java.util.concurrent.CompletionStage<T> stage) throws Exception {
+    return stage.toCompletableFuture().get(20, TimeUnit.SECONDS);
+  }
+}

@@ -1,0 +1,76 @@
+package org.browseros.ipc.main.e2e;
+
+import static org.browseros.ipc.main.e2e.MainFixture.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.browseros.ipc.main.ipc.IpcMain;
+import org.browseros.ipc.protocol.Channels;
+import org.browseros.ipc.protocol.renderers.RendererInfo;
+import org.browseros.ipc.protocol.system.SystemEvent;
+import org.browseros.ipc.protocol.window.WindowCreate;
+import org.browseros.ipc.protocol.window.WindowInfo;
+import org.browseros.ipc.renderer.IpcRenderer;
+import org.browseros.ipc.renderer.RendererChannels;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A renderer killed with SIGKILL is relaunched, reconnects and is resynced; main and the others carry on. */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class RendererCrashEndToEndTest {
+
+  @TempDir
+  Path dataDir;
+
+  @Test
+  void shouldRestartAndResyncARendererKilledWithSigkill() throws Exception {
+    try (MainFixture main = MainFixture.start(dataDir, 2, new IpcMain(Duration.ofSeconds(5)))) {
+      IpcRenderer console = main.console();
+      LinkedBlockingQueue<SystemEvent> events = new LinkedBlockingQueue<>();
+      console.on(Channels.SYSTEM_EVENT, events::add);
+      WindowInfo window = await(console.invoke(Channels.WINDOW_CREATE, new WindowCreate("survives", null)));
+
+      RendererInfo victim = main.renderer("renderer-1");
+      long otherPid = main.renderer("renderer-2").pid();
+      ProcessHandle.of(victim.pid()).orElseThrow().destroyForcibly();
+
+      SystemEvent crashed = next(events, SystemEvent.RENDERER_CRASHED);
+      assertEquals("renderer-1", crashed.rendererId());
+      SystemEvent restarted = next(events, SystemEvent.RENDERER_RESTARTED);
+      assertEquals("renderer-1", restarted.rendererId());
+
+      RendererInfo relaunched = main.renderer("renderer-1");
+      assertEquals("connected", relaunched.status());
+      assertEquals(1, relaunched.restarts());
+      assertNotEquals(victim.pid(), relaunched.pid());
+      assertEquals(otherPid, main.renderer("renderer-2").pid(), "the other renderer kept running");
+      assertTrue(ProcessHandle.of(victim.pid()).map(p -> !p.isAlive()).orElse(true));
+
+      // The new renderer got a snapshot: it is at the same state version as the console.
+      long version = console.state().version();
+      assertTrue(console.state().windows().containsKey(window.windowId()));
+      long rendererVersion = BuiltInChannelsEndToEndTest.awaitState(() -> await(main.ipcMain().invoke("renderer-1",
+          RendererChannels.RENDERER_INFO, new RendererChannels.RendererInfoQuery())).stateVersion(), version);
+      assertEquals(version, rendererVersion);
+    }
+  }
+
+  private static SystemEvent next(LinkedBlockingQueue<SystemEvent> events, String kind) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline) {
+      SystemEvent e = events.poll(1, TimeUnit.SECONDS);
+      if (e != null && kind.equals(e.kind())) {
+        return e;
+      }
+    }
+    assertNotNull(null, "no " + kind + " event");
+    return null;
+  }
+}

@@ -1,0 +1,217 @@
+package org.browseros.ipc.main.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.browseros.ipc.protocol.PayloadCodec;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The README's way in: {@code scripts/main-process} as an OS process, driven with {@code scripts/ipc},
+ * and stopped with Ctrl-C (SIGINT), which must take its renderers down with it.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Timeout(value = 4, unit = TimeUnit.MINUTES)
+class ScriptsEndToEndTest {
+  static final Path REPO = Path.of("..").toAbsolutePath().normalize();
+
+  @TempDir
+  Path dataDir;
+
+  Process main;
+  final List<String> mainOutput = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  record Result(int exit, String stdout, String stderr) {
+    JsonNode json() {
+      return PayloadCodec.parseJson(stdout.strip());
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
+  }
+
+  private static ProcessBuilder script(String name, String... args) {
+    List<String> command = new ArrayList<>();
+    command.add(REPO.resolve("scripts").resolve(name).toString());
+    command.addAll(List.of(args));
+    ProcessBuilder builder = new ProcessBuilder(command).directory(REPO.toFile());
+    builder.environment().put("BROWSEROS_SKIP_BUILD", "1");
+    return builder;
+  }
+
+  @BeforeAll
+  void startMainProcess() throws Exception {
+    main = script("main-process", "--data-dir", dataDir.toString(), "--renderers", "1",
+        "--edge-port", String.valueOf(freePort()), "--core-port", String.valueOf(freePort()))
+        .redirectErrorStream(true)
+        .start();
+    CompletableFuture<String> ready = new CompletableFuture<>();
+    Thread reader = new Thread(() -> {
+      try (BufferedReader out = new BufferedReader(new InputStreamReader(main.getInputStream(), StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = out.readLine()) != null) {
+          mainOutput.add(line);
+          if (line.contains("main process ready")) {
+            ready.complete(line);
+          }
+        }
+        ready.completeExceptionally(new AssertionError("main exited before ready: " + mainOutput));
+      } catch (IOException e) {
+        ready.completeExceptionally(e);
+      }
+    }, "main-process-output");
+    reader.setDaemon(true);
+    reader.start();
+    String line = ready.get(120, TimeUnit.SECONDS);
+    assertTrue(line.contains("1 renderer(s) connected"), line);
+  }
+
+  @AfterAll
+  void stopMainProcess() throws Exception {
+    if (main != null && main.isAlive()) {
+      main.descendants().forEach(ProcessHandle::destroyForcibly);
+      main.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+    }
+  }
+
+  private Result ipc(String stdin, String... args) throws Exception {
+    List<String> all = new ArrayList<>(List.of("--data-dir", dataDir.toString()));
+    all.addAll(List.of(args));
+    Process process = script("ipc", all.toArray(String[]::new)).start();
+    if (stdin != null) {
+      process.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
+    }
+    process.getOutputStream().close();
+    CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(process.getInputStream()));
+    CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(process.getErrorStream()));
+    if (!process.waitFor(60, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+      throw new AssertionError("scripts/ipc " + String.join(" ", args) + " did not finish");
+    }
+    return new Result(process.exitValue(), out.get(5, TimeUnit.SECONDS), err.get(5, TimeUnit.SECONDS));
+  }
+
+  private static String read(java.io.InputStream in) {
+    try {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  @Test
+  @Order(1)
+  void shouldInvokeChannelsAndPrintOneJsonLine() throws Exception {
+    Result window = ipc(null, "invoke", "window:create", "{\"title\":\"From the console\"}");
+    assertEquals(0, window.exit(), window.stderr());
+    assertEquals("From the console", window.json().get("title").asText());
+    String windowId = window.json().get("windowId").asText();
+
+    Result tab = ipc(null, "invoke", "tab:create", "{\"windowId\":\"" + windowId + "\",\"url\":\"https://example.org/\"}");
+    assertEquals(0, tab.exit(), tab.stderr());
+    assertEquals("https://example.org/", tab.json().get("url").asText());
+
+    Result power = ipc(null, "invoke", "power:state");
+    assertEquals(0, power.exit(), power.stderr());
+    assertNotNull(power.json().get("source"));
+  }
+
+  @Test
+  @Order(2)
+  void shouldPrintTypedErrorsAndExitWithOne() throws Exception {
+    Result missing = ipc(null, "invoke", "tab:update", "{\"tabId\":\"t404\",\"title\":\"x\"}");
+    assertEquals(1, missing.exit());
+    assertEquals("NOT_FOUND", missing.json().get("error").get("code").asText());
+
+    Result invalid = ipc(null, "invoke", "settings:update", "{\"key\":\"theme\",\"value\":\"purple\"}");
+    assertEquals(1, invalid.exit());
+    assertEquals("VALIDATION", invalid.json().get("error").get("code").asText());
+
+    Result unknownField = ipc(null, "invoke", "window:create", "{\"title\":\"x\",\"admin\":true}");
+    assertEquals(1, unknownField.exit());
+    assertEquals("VALIDATION", unknownField.json().get("error").get("code").asText());
+  }
+
+  @Test
+  @Order(3)
+  void shouldShowStateAndRenderers() throws Exception {
+    Result state = ipc(null, "state");
+    assertEquals(0, state.exit(), state.stderr());
+    JsonNode json = state.json();
+    assertTrue(json.get("version").asLong() > 0);
+    assertTrue(json.get("state").has("settings/theme"), state.stdout());
+
+    Result renderers = ipc(null, "renderers");
+    assertEquals(0, renderers.exit(), renderers.stderr());
+    assertTrue(renderers.stdout().contains("\"renderer-1\""), renderers.stdout());
+    assertTrue(renderers.stdout().contains("\"connected\""), renderers.stdout());
+  }
+
+  @Test
+  @Order(4)
+  void shouldAnswerOneJsonLinePerCommandInJsonConsole() throws Exception {
+    String commands = String.join("\n",
+        "{\"op\":\"invoke\",\"channel\":\"settings:update\",\"payload\":{\"key\":\"zoom\",\"value\":125}}",
+        "{\"op\":\"invoke\",\"channel\":\"settings:get\",\"payload\":{\"key\":\"zoom\"}}",
+        "{\"op\":\"invoke\",\"channel\":\"navigate\",\"payload\":{\"tabId\":\"t404\",\"url\":\"https://example.org\"}}") + "\n";
+    Result console = ipc(commands, "console", "--json");
+    assertEquals(0, console.exit(), console.stderr());
+    List<String> lines = console.stdout().lines().filter(l -> !l.isBlank()).toList();
+    assertEquals(3, lines.size(), console.stdout());
+    assertEquals(125, PayloadCodec.parseJson(lines.get(0)).get("result").get("value").asInt());
+    assertEquals(125, PayloadCodec.parseJson(lines.get(1)).get("result").get("settings").get("zoom").asInt());
+    assertEquals("NOT_FOUND", PayloadCodec.parseJson(lines.get(2)).get("error").get("code").asText());
+  }
+
+  @Test
+  @Order(5)
+  void shouldListenToEnvelopes() throws Exception {
+    Result listen = ipc(null, "listen", "system:event", "--count", "1");
+    assertEquals(0, listen.exit(), listen.stderr());
+    JsonNode envelope = PayloadCodec.parseJson(listen.stdout().lines().findFirst().orElseThrow());
+    assertEquals("system:event", envelope.get("channel").asText());
+    assertEquals("SYSTEM_EVENT", envelope.get("type").asText());
+  }
+
+  @Test
+  @Order(6)
+  void shouldStopEverythingOnCtrlC() throws Exception {
+    List<ProcessHandle> renderers = main.descendants().filter(p -> p.info().commandLine().map(c -> c.contains("RendererMain")).orElse(true)).toList();
+    assertFalse(renderers.isEmpty(), "main launched a renderer JVM");
+    new ProcessBuilder("kill", "-INT", String.valueOf(main.pid())).start().waitFor(10, TimeUnit.SECONDS);
+    assertTrue(main.waitFor(60, TimeUnit.SECONDS), "main exits on SIGINT");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (renderers.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+    }
+    assertTrue(renderers.stream().noneMatch(ProcessHandle::isAlive), "no renderer outlives main");
+    assertTrue(Files.exists(dataDir.resolve("devtools.credential")));
+  }
+}
