@@ -29,19 +29,19 @@ import org.browseros.ipc.protocol.navigation.Navigate;
 import org.browseros.ipc.protocol.navigation.NavigateBack;
 import org.browseros.ipc.protocol.navigation.NavigateForward;
 import org.browseros.ipc.protocol.settings.Setting;
-import org.browseros.ipc.protocol.settings.SettingsView;
-import org.browseros.ipc.protocol.tab.TabDeleted;
-import org.browseros.ipc.protocol.tab.TabInfo;
-import org.browseros.ipc.protocol.window.WindowClosed;
-import org.browseros.ipc.protocol.window.WindowInfo;
 import org.browseros.ipc.protocol.settings.SettingsGet;
 import org.browseros.ipc.protocol.settings.SettingsUpdate;
+import org.browseros.ipc.protocol.settings.SettingsView;
 import org.browseros.ipc.protocol.system.PowerState;
 import org.browseros.ipc.protocol.tab.TabCreate;
 import org.browseros.ipc.protocol.tab.TabDelete;
+import org.browseros.ipc.protocol.tab.TabDeleted;
+import org.browseros.ipc.protocol.tab.TabInfo;
 import org.browseros.ipc.protocol.tab.TabUpdate;
 import org.browseros.ipc.protocol.window.WindowClose;
+import org.browseros.ipc.protocol.window.WindowClosed;
 import org.browseros.ipc.protocol.window.WindowCreate;
+import org.browseros.ipc.protocol.window.WindowInfo;
 import org.browseros.ipc.protocol.window.WindowUpdate;
 
 /**
