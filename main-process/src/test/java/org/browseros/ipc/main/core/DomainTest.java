@@ -2,17 +2,23 @@ package org.browseros.ipc.main.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
 import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.browseros.ipc.main.persistence.JournalSchema;
 import org.browseros.ipc.main.persistence.TestJournal;
 import org.browseros.ipc.protocol.Channel;
@@ -22,6 +28,7 @@ import org.browseros.ipc.protocol.ErrorCode;
 import org.browseros.ipc.protocol.IpcException;
 import org.browseros.ipc.protocol.navigation.Navigate;
 import org.browseros.ipc.protocol.navigation.NavigateBack;
+import org.browseros.ipc.protocol.renderers.RenderersQuery;
 import org.browseros.ipc.protocol.settings.SettingsGet;
 import org.browseros.ipc.protocol.settings.SettingsUpdate;
 import org.browseros.ipc.protocol.system.PowerState;
@@ -71,7 +78,7 @@ class DomainTest {
       assertEquals(expected, core.domain.serves(channel), channel.name());
     }
     assertFalse(core.domain.serves(Channel.dynamic("app:echo", Direction.INVOKE)));
-    IpcException e = core.failure(Channels.RENDERERS_LIST, new org.browseros.ipc.protocol.renderers.RenderersQuery(), "x");
+    IpcException e = core.failure(Channels.RENDERERS_LIST, new RenderersQuery(), "x");
     assertEquals(ErrorCode.NOT_FOUND, e.code());
   }
 
@@ -179,5 +186,30 @@ class DomainTest {
     assertEquals(5, core.call(Channels.SETTINGS_GET, new SettingsGet(null), p).settings().size());
     // The test config points at a directory that does not exist.
     assertEquals(new PowerState("unknown", null, "unknown"), core.call(Channels.POWER_STATE, new PowerStateQuery(), p));
+  }
+
+  @Test
+  void shouldFailWithTimeoutRatherThanHang() throws Exception {
+    // A node that never joins its cluster never starts a shard: requests wait until the ask timeout.
+    Config impatient = ConfigFactory
+        .parseString("browseros.domain.ask-timeout = 300ms\n"
+            // Its region has nothing to hand over: do not wait for that at shutdown.
+            + "pekko.coordinated-shutdown.phases.cluster-sharding-shutdown-region.timeout = 1s").withFallback(testKit.system().settings().config());
+    ActorTestKit unjoined = ActorTestKit.create("unjoined", impatient);
+    try {
+      CompletableFuture<Domain> started = new CompletableFuture<>();
+      unjoined.spawn(Behaviors.<Void>setup(context -> {
+        started.complete(Domain.start(context, unjoined.system().settings().config()));
+        return Behaviors.empty();
+      }), "core");
+      Domain domain = started.get(10, TimeUnit.SECONDS);
+      ExecutionException failure = assertThrows(
+          ExecutionException.class,
+          () -> domain.invoke(Channels.WINDOW_CREATE, new WindowCreate(null, null), DomainFixture.caller("p"))
+              .toCompletableFuture().get(10, TimeUnit.SECONDS));
+      assertEquals(ErrorCode.TIMEOUT, ((IpcException) failure.getCause()).code());
+    } finally {
+      unjoined.shutdownTestKit();
+    }
   }
 }
