@@ -17,9 +17,20 @@ public final class TestJournal {
 
   public static Path newDataDir() {
     try {
-      return Files.createTempDirectory("browseros-domain-test");
+      Path dir = Files.createTempDirectory("browseros-domain-test");
+      // The H2 files stay open until the test JVM ends; remove them then.
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteRecursively(dir)));
+      return dir;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void deleteRecursively(Path dir) {
+    try (java.util.stream.Stream<Path> paths = Files.walk(dir)) {
+      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException | UncheckedIOException e) {
+      // Best effort: it is a temp dir.
     }
   }
 
