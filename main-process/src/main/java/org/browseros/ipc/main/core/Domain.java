@@ -1,0 +1,204 @@
+package org.browseros.ipc.main.core;
+
+import com.typesafe.config.Config;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+import org.apache.pekko.pattern.StatusReply;
+import org.browseros.ipc.main.ipc.Caller;
+import org.browseros.ipc.main.ipc.CoreApi;
+import org.browseros.ipc.main.profile.Profile;
+import org.browseros.ipc.main.state.StateHub;
+import org.browseros.ipc.main.system.SystemMonitor;
+import org.browseros.ipc.protocol.Channel;
+import org.browseros.ipc.protocol.Channels;
+import org.browseros.ipc.protocol.ErrorCode;
+import org.browseros.ipc.protocol.IpcException;
+import org.browseros.ipc.protocol.navigation.Navigate;
+import org.browseros.ipc.protocol.navigation.NavigateBack;
+import org.browseros.ipc.protocol.navigation.NavigateForward;
+import org.browseros.ipc.protocol.settings.Setting;
+import org.browseros.ipc.protocol.settings.SettingsGet;
+import org.browseros.ipc.protocol.settings.SettingsUpdate;
+import org.browseros.ipc.protocol.settings.SettingsView;
+import org.browseros.ipc.protocol.system.PowerState;
+import org.browseros.ipc.protocol.tab.TabCreate;
+import org.browseros.ipc.protocol.tab.TabDelete;
+import org.browseros.ipc.protocol.tab.TabDeleted;
+import org.browseros.ipc.protocol.tab.TabInfo;
+import org.browseros.ipc.protocol.tab.TabUpdate;
+import org.browseros.ipc.protocol.window.WindowClose;
+import org.browseros.ipc.protocol.window.WindowClosed;
+import org.browseros.ipc.protocol.window.WindowCreate;
+import org.browseros.ipc.protocol.window.WindowInfo;
+import org.browseros.ipc.protocol.window.WindowUpdate;
+
+/**
+ * The core domain: starts the {@link StateHub}, the {@link SystemMonitor} and the {@link Profile}
+ * shard region, wakes the default profile, and serves the built-in invoke channels for callers
+ * (all but {@code renderers:list}, which the renderer supervisor answers). Requests go to the
+ * caller's own profile entity; {@code power:state} goes to the system monitor.
+ */
+public final class Domain implements CoreApi {
+  public static final Duration DEFAULT_ASK_TIMEOUT = Duration.ofSeconds(5);
+
+  private final ActorSystem<?> system;
+  private final ClusterSharding sharding;
+  private final ActorRef<StateHub.Command> stateHub;
+  private final ActorRef<SystemMonitor.Command> systemMonitor;
+  private final Duration askTimeout;
+
+  private Domain(
+      ActorSystem<?> system, ClusterSharding sharding, ActorRef<StateHub.Command> stateHub,
+      ActorRef<SystemMonitor.Command> systemMonitor, Duration askTimeout) {
+    this.system = system;
+    this.sharding = sharding;
+    this.stateHub = stateHub;
+    this.systemMonitor = systemMonitor;
+    this.askTimeout = askTimeout;
+  }
+
+  /**
+   * Starts the domain under {@code context} (the core guardian, once the journal schema exists).
+   *
+   * @param config the settings, read under {@code browseros.domain} (defaults apply when absent)
+   */
+  public static Domain start(ActorContext<?> context, Config config) {
+    Duration askTimeout = config.hasPath("browseros.domain.ask-timeout")
+        ? config.getDuration("browseros.domain.ask-timeout") : DEFAULT_ASK_TIMEOUT;
+    Duration checkInterval = config.hasPath("browseros.domain.low-memory.check-interval")
+        ? config.getDuration("browseros.domain.low-memory.check-interval") : Duration.ofSeconds(5);
+    double threshold = config.hasPath("browseros.domain.low-memory.threshold")
+        ? config.getDouble("browseros.domain.low-memory.threshold") : 0.9;
+    Path powerSupplyDir = Path.of(config.hasPath("browseros.domain.power-supply-dir")
+        ? config.getString("browseros.domain.power-supply-dir") : "/sys/class/power_supply");
+
+    ActorRef<StateHub.Command> stateHub = context.spawn(StateHub.create(), "state-hub");
+    ActorRef<SystemMonitor.Command> systemMonitor =
+        context.spawn(SystemMonitor.create(powerSupplyDir, checkInterval, threshold), "system-monitor");
+
+    ActorSystem<?> system = context.getSystem();
+    ClusterSharding sharding = ClusterSharding.get(system);
+    // No passivation: an idle profile must keep its windows and tabs alive.
+    sharding.init(Entity.of(Profile.TYPE_KEY, entity -> Profile.create(entity.getEntityId(), stateHub, systemMonitor))
+        .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy()));
+    sharding.entityRefFor(Profile.TYPE_KEY, Profile.DEFAULT_PROFILE).tell(Profile.Wake.INSTANCE);
+    context.getLog().info("Core domain started (ask timeout {})", askTimeout);
+    return new Domain(system, sharding, stateHub, systemMonitor, askTimeout);
+  }
+
+  public ActorRef<StateHub.Command> stateHub() {
+    return stateHub;
+  }
+
+  public ActorRef<SystemMonitor.Command> systemMonitor() {
+    return systemMonitor;
+  }
+
+  /** Starts a profile other than the default one (for example when a renderer bound to it connects). */
+  public void wake(String profileId) {
+    sharding.entityRefFor(Profile.TYPE_KEY, profileId).tell(Profile.Wake.INSTANCE);
+  }
+
+  @Override
+  public boolean serves(Channel<?, ?> channel) {
+    return channel != null
+        && channel.isInvoke()
+        && !channel.equals(Channels.RENDERERS_LIST)
+        && Channels.builtIn(channel.name()).isPresent();
+  }
+
+  @Override
+  public CompletionStage<Object> invoke(Channel<?, ?> channel, Object payload, Caller caller) {
+    try {
+      return typed(route(channel, payload, caller));
+    } catch (IpcException e) {
+      return CompletableFuture.failedFuture(e);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(new IpcException(ErrorCode.INTERNAL, String.valueOf(e.getMessage())));
+    }
+  }
+
+  private CompletionStage<?> route(Channel<?, ?> channel, Object payload, Caller caller) {
+    if (!serves(channel)) {
+      throw new IpcException(ErrorCode.NOT_FOUND, "Channel '" + (channel == null ? null : channel.name())
+          + "' is not served by the core domain");
+    }
+    if (caller == null || caller.profileId() == null || caller.profileId().isBlank()) {
+      throw new IpcException(ErrorCode.PERMISSION, "Caller has no profile");
+    }
+    if (!channel.payloadType().isInstance(payload)) {
+      throw new IpcException(ErrorCode.VALIDATION, "Payload of " + channel.name() + " must be "
+          + channel.payloadType().getSimpleName());
+    }
+    if (channel.equals(Channels.POWER_STATE)) {
+      return AskPattern.<SystemMonitor.Command, PowerState>ask(
+          systemMonitor, SystemMonitor.GetPowerState::new, askTimeout, system.scheduler());
+    }
+    EntityRef<Profile.Command> profile = sharding.entityRefFor(Profile.TYPE_KEY, caller.profileId());
+    if (channel.equals(Channels.WINDOW_CREATE)) {
+      return this.<WindowInfo>ask(profile, r -> new Profile.CreateWindow((WindowCreate) payload, r));
+    } else if (channel.equals(Channels.WINDOW_CLOSE)) {
+      return this.<WindowClosed>ask(profile, r -> new Profile.CloseWindow(((WindowClose) payload).windowId(), r));
+    } else if (channel.equals(Channels.WINDOW_UPDATE)) {
+      return this.<WindowInfo>ask(profile, r -> new Profile.UpdateWindow((WindowUpdate) payload, r));
+    } else if (channel.equals(Channels.TAB_CREATE)) {
+      return this.<TabInfo>ask(profile, r -> new Profile.CreateTab((TabCreate) payload, r));
+    } else if (channel.equals(Channels.TAB_UPDATE)) {
+      return this.<TabInfo>ask(profile, r -> new Profile.UpdateTab((TabUpdate) payload, r));
+    } else if (channel.equals(Channels.TAB_DELETE)) {
+      return this.<TabDeleted>ask(profile, r -> new Profile.DeleteTab(((TabDelete) payload).tabId(), r));
+    } else if (channel.equals(Channels.NAVIGATE)) {
+      Navigate navigate = (Navigate) payload;
+      return this.<TabInfo>ask(profile, r -> new Profile.Navigate(navigate.tabId(), navigate.url(), r));
+    } else if (channel.equals(Channels.NAVIGATE_BACK)) {
+      return this.<TabInfo>ask(profile, r -> new Profile.GoBack(((NavigateBack) payload).tabId(), r));
+    } else if (channel.equals(Channels.NAVIGATE_FORWARD)) {
+      return this.<TabInfo>ask(profile, r -> new Profile.GoForward(((NavigateForward) payload).tabId(), r));
+    } else if (channel.equals(Channels.SETTINGS_UPDATE)) {
+      SettingsUpdate update = (SettingsUpdate) payload;
+      return this.<Setting>ask(profile, r -> new Profile.UpdateSetting(update.key(), update.value(), r));
+    } else if (channel.equals(Channels.SETTINGS_GET)) {
+      return this.<SettingsView>ask(profile, r -> new Profile.GetSettings(((SettingsGet) payload).key(), r));
+    }
+    throw new IpcException(ErrorCode.NOT_FOUND, "Channel '" + channel.name() + "' is not served by the core domain");
+  }
+
+  private <T> CompletionStage<T> ask(
+      EntityRef<Profile.Command> profile, Function<ActorRef<StatusReply<T>>, Profile.Command> message) {
+    return profile.askWithStatus(message::apply, askTimeout);
+  }
+
+  /** Keeps typed failures, turns timeouts into TIMEOUT and anything else into INTERNAL. */
+  private CompletionStage<Object> typed(CompletionStage<?> reply) {
+    CompletableFuture<Object> result = new CompletableFuture<>();
+    reply.whenComplete((value, failure) -> {
+      if (failure == null) {
+        result.complete(value);
+        return;
+      }
+      Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+          ? failure.getCause() : failure;
+      if (cause instanceof IpcException e) {
+        result.completeExceptionally(e);
+      } else if (cause instanceof TimeoutException) {
+        result.completeExceptionally(new IpcException(ErrorCode.TIMEOUT,
+            "No reply from the domain within " + askTimeout.toMillis() + " ms"));
+      } else {
+        result.completeExceptionally(new IpcException(ErrorCode.INTERNAL, String.valueOf(cause.getMessage())));
+      }
+    });
+    return result;
+  }
+}

@@ -1,0 +1,167 @@
+package org.browseros.ipc.main.settings;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
+import org.apache.pekko.persistence.typed.javadsl.Effect;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+import org.browseros.ipc.main.persistence.JournalSerializable;
+import org.browseros.ipc.main.state.StateHub;
+import org.browseros.ipc.main.system.SystemMonitor;
+import org.browseros.ipc.protocol.IpcException;
+import org.browseros.ipc.protocol.settings.Setting;
+import org.browseros.ipc.protocol.settings.SettingsView;
+import org.browseros.ipc.protocol.system.SystemEvent;
+
+/**
+ * A profile's settings, checked against {@link SettingsSchema}. The version counts accepted
+ * updates. Each value is published to the {@link StateHub} as {@code settings/<key>}.
+ */
+public final class Settings
+    extends EventSourcedBehavior<Settings.Command, Settings.Event, Settings.State> {
+
+  public interface Command {}
+
+  public record Update(String key, JsonNode value, ActorRef<StatusReply<Setting>> replyTo) implements Command {}
+
+  /** One setting ({@code key} given) or all of them ({@code key} null). */
+  public record Get(String key, ActorRef<StatusReply<SettingsView>> replyTo) implements Command {}
+
+  public interface Event extends JournalSerializable {}
+
+  public record SettingChanged(String key, JsonNode value) implements Event {}
+
+  /** Stored values as accepted (unset keys absent) and the number of accepted updates. */
+  public record State(Map<String, JsonNode> values, long version) implements JournalSerializable {
+    JsonNode effective(String key) {
+      JsonNode stored = values.get(key);
+      return stored != null && SettingsSchema.isValid(key, stored) ? stored : SettingsSchema.defaultValue(key);
+    }
+  }
+
+  private final ActorContext<Command> context;
+  private final ActorRef<StateHub.Command> stateHub;
+  private final ActorRef<SystemMonitor.Command> systemMonitor;
+  private final String profileId;
+
+  public static Behavior<Command> create(
+      String profileId, ActorRef<StateHub.Command> stateHub, ActorRef<SystemMonitor.Command> systemMonitor) {
+    return Behaviors.setup(context -> new Settings(context, profileId, stateHub, systemMonitor));
+  }
+
+  private Settings(
+      ActorContext<Command> context,
+      String profileId,
+      ActorRef<StateHub.Command> stateHub,
+      ActorRef<SystemMonitor.Command> systemMonitor) {
+    super(PersistenceId.ofUniqueId("Settings|" + profileId),
+        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
+    this.context = context;
+    this.profileId = profileId;
+    this.stateHub = stateHub;
+    this.systemMonitor = systemMonitor;
+  }
+
+  @Override
+  public State emptyState() {
+    return new State(Map.of(), 0);
+  }
+
+  @Override
+  public CommandHandler<Command, Event, State> commandHandler() {
+    return newCommandHandlerBuilder()
+        .forAnyState()
+        .onCommand(Update.class, this::onUpdate)
+        .onCommand(Get.class, this::onGet)
+        .build();
+  }
+
+  private Effect<Event, State> onUpdate(State state, Update update) {
+    JsonNode value;
+    try {
+      value = SettingsSchema.validate(update.key(), update.value());
+    } catch (IpcException e) {
+      return Effect().reply(update.replyTo(), StatusReply.error(e));
+    }
+    return Effect()
+        .persist(new SettingChanged(update.key(), value))
+        .thenRun((State s) -> {
+          publish(update.key(), s.effective(update.key()));
+          systemMonitor.tell(new SystemMonitor.Publish(new SystemEvent(
+              SystemEvent.SETTINGS_CHANGED, null, "Setting '" + update.key() + "' changed",
+              Map.of("key", update.key(), "profileId", profileId), System.currentTimeMillis())));
+        })
+        .thenReply(update.replyTo(), s ->
+            StatusReply.success(new Setting(update.key(), s.effective(update.key()), s.version())));
+  }
+
+  private Effect<Event, State> onGet(State state, Get get) {
+    if (get.key() == null) {
+      Map<String, JsonNode> all = new LinkedHashMap<>();
+      for (String key : SettingsSchema.keys()) {
+        all.put(key, state.effective(key));
+      }
+      return Effect().reply(get.replyTo(), StatusReply.success(new SettingsView(all, state.version())));
+    }
+    try {
+      SettingsSchema.defaultValue(get.key());
+    } catch (IpcException e) {
+      return Effect().reply(get.replyTo(), StatusReply.error(e));
+    }
+    return Effect().reply(get.replyTo(),
+        StatusReply.success(new SettingsView(Map.of(get.key(), state.effective(get.key())), state.version())));
+  }
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    return newEventHandlerBuilder()
+        .forAnyState()
+        .onEvent(SettingChanged.class, (state, changed) -> {
+          Map<String, JsonNode> values = new LinkedHashMap<>(state.values());
+          values.put(changed.key(), changed.value());
+          return new State(values, state.version() + 1);
+        })
+        .build();
+  }
+
+  @Override
+  public SignalHandler<State> signalHandler() {
+    return newSignalHandlerBuilder()
+        .onSignal(RecoveryCompleted.instance(), this::onRecoveryCompleted)
+        .build();
+  }
+
+  private void onRecoveryCompleted(State state) {
+    state.values().forEach((key, value) -> {
+      if (!SettingsSchema.isValid(key, value)) {
+        context.getLog().warn("Stored setting [{}] of profile [{}] no longer passes the schema, using the default",
+            key, profileId);
+      }
+    });
+    for (String key : SettingsSchema.keys()) {
+      publish(key, state.effective(key));
+    }
+  }
+
+  private void publish(String key, JsonNode value) {
+    stateHub.tell(new StateHub.Put("settings/" + key, value));
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(100, 2);
+  }
+}
