@@ -7,12 +7,14 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.browseros.ipc.main.gateway.Admission;
 import org.browseros.ipc.main.gateway.ConnectionRegistry;
 import org.browseros.ipc.main.gateway.GatewaySettings;
 import org.browseros.ipc.main.ipc.IpcMain;
+import org.browseros.ipc.main.renderers.RendererSupervisor;
 import org.browseros.ipc.main.renderers.SupervisorAdmission;
 import org.browseros.ipc.protocol.renderers.RendererInfo;
 import org.browseros.ipc.protocol.renderers.RendererList;
@@ -63,6 +65,9 @@ public final class MainNode implements AutoCloseable {
     createOwnerOnlyDirectory(dataDir);
     GatewaySettings settings = GatewaySettings.fromConfig(config);
     Duration startTimeout = Duration.ofSeconds(60);
+    // A credential left by an earlier run names a dead gateway: consoles must not find it.
+    Path credential = dataDir.resolve(RendererSupervisor.DEVTOOLS_CREDENTIAL_FILE);
+    Files.deleteIfExists(credential);
 
     ActorSystem<CoreGuardian.Command> core =
         ActorSystem.create(CoreGuardian.create(config), "core", MainConfig.forSystem(config, "core"));
@@ -78,6 +83,16 @@ public final class MainNode implements AutoCloseable {
               replyTo -> new EdgeGuardian.StartGateway(started.domain(), ipcMain, admission, settings, replyTo),
               startTimeout, edge.scheduler())
           .toCompletableFuture().get(startTimeout.toSeconds(), TimeUnit.SECONDS);
+      awaitFile(credential, Duration.ofSeconds(10));
+      CoordinatedShutdown.get(core).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
+          "delete-devtools-credential", () -> {
+            try {
+              Files.deleteIfExists(credential);
+            } catch (IOException e) {
+              log.warn("Could not delete the devtools credential [{}]", credential, e);
+            }
+            return java.util.concurrent.CompletableFuture.completedFuture(org.apache.pekko.Done.getInstance());
+          });
       log.info("Gateway up at [{}]", gatewayPath);
       return new MainNode(config, core, edge, ipcMain, admission, connections, gatewayPath, dataDir);
     } catch (Exception e) {
@@ -86,6 +101,16 @@ public final class MainNode implements AutoCloseable {
       }
       core.terminate();
       throw e;
+    }
+  }
+
+  private static void awaitFile(Path file, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!Files.exists(file) && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    if (!Files.exists(file)) {
+      log.warn("The devtools credential [{}] was not written: consoles cannot attach", file);
     }
   }
 

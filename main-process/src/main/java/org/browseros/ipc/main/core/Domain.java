@@ -23,6 +23,8 @@ import org.browseros.ipc.main.state.StateHub;
 import org.browseros.ipc.main.system.SystemMonitor;
 import org.browseros.ipc.protocol.Channel;
 import org.browseros.ipc.protocol.Channels;
+import org.browseros.ipc.protocol.system.SystemEvent;
+import org.browseros.ipc.protocol.state.StateSync;
 import org.browseros.ipc.protocol.ErrorCode;
 import org.browseros.ipc.protocol.IpcException;
 import org.browseros.ipc.protocol.navigation.Navigate;
@@ -109,6 +111,36 @@ public final class Domain implements CoreApi {
   /** Starts a profile other than the default one (for example when a renderer bound to it connects). */
   public void wake(String profileId) {
     sharding.entityRefFor(Profile.TYPE_KEY, profileId).tell(Profile.Wake.INSTANCE);
+  }
+
+  @Override
+  public void subscribeState(ActorRef<StateSync> subscriber) {
+    stateHub.tell(new StateHub.Subscribe(subscriber));
+  }
+
+  @Override
+  public void unsubscribeState(ActorRef<StateSync> subscriber) {
+    stateHub.tell(new StateHub.Unsubscribe(subscriber));
+  }
+
+  @Override
+  public void requestSnapshot(ActorRef<StateSync> replyTo) {
+    stateHub.tell(new StateHub.GetSnapshot(replyTo));
+  }
+
+  @Override
+  public void subscribeSystemEvents(ActorRef<SystemEvent> subscriber) {
+    systemMonitor.tell(new SystemMonitor.Subscribe(subscriber));
+  }
+
+  @Override
+  public void unsubscribeSystemEvents(ActorRef<SystemEvent> subscriber) {
+    systemMonitor.tell(new SystemMonitor.Unsubscribe(subscriber));
+  }
+
+  @Override
+  public void publishSystemEvent(SystemEvent event) {
+    systemMonitor.tell(new SystemMonitor.Publish(event));
   }
 
   @Override

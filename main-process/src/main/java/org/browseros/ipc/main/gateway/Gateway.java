@@ -1,7 +1,9 @@
 package org.browseros.ipc.main.gateway;
 
 import java.security.SecureRandom;
+import java.util.HashSet;
 import java.util.HexFormat;
+import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -18,6 +20,7 @@ import org.browseros.ipc.protocol.session.Hello;
 import org.browseros.ipc.protocol.session.Refused;
 import org.browseros.ipc.protocol.session.ToGateway;
 import org.browseros.ipc.protocol.session.ToMain;
+import org.browseros.ipc.protocol.session.ToRenderer;
 
 /**
  * The one actor renderers may look up ({@code /user/gateway} on the edge system, the only trusted
@@ -36,7 +39,8 @@ public final class Gateway extends AbstractBehavior<ToGateway> {
 
   private record AuthenticationFailed(Hello hello, IpcError error) implements Command {}
 
-  private record ConnectionStopped(String rendererId, ActorRef<ToMain> connection) implements Command {}
+  private record ConnectionStopped(String rendererId, ActorRef<ToMain> connection, ActorRef<ToRenderer> renderer)
+      implements Command {}
 
   public static Behavior<ToGateway> create(
       CoreApi core, IpcMain ipcMain, Admission admission, ConnectionRegistry registry, GatewaySettings settings) {
@@ -49,6 +53,9 @@ public final class Gateway extends AbstractBehavior<ToGateway> {
   private final ConnectionRegistry registry;
   private final GatewaySettings settings;
   private final SecureRandom random = new SecureRandom();
+  // Renderers with a handshake under way or a live connection: a retried Hello from one of them
+  // (sent while the Welcome was in flight) is a duplicate, not a new session.
+  private final Set<ActorRef<ToRenderer>> sessions = new HashSet<>();
 
   private Gateway(
       ActorContext<ToGateway> context,
@@ -89,6 +96,10 @@ public final class Gateway extends AbstractBehavior<ToGateway> {
       hello.renderer().tell(new Refused(IpcError.of(ErrorCode.PERMISSION, "A launch secret is required")));
       return this;
     }
+    if (!sessions.add(hello.renderer())) {
+      getContext().getLog().debug("Ignoring a retried Hello from renderer [{}]", hello.rendererId());
+      return this;
+    }
     getContext().pipeToSelf(
         admission.authenticate(hello.rendererId(), hello.secret()).toCompletableFuture()
             .orTimeout(settings.authenticationTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS),
@@ -104,7 +115,8 @@ public final class Gateway extends AbstractBehavior<ToGateway> {
     ActorRef<ToMain> connection = getContext().spawn(
         Connection.create(caller, new ArteryOutbound(authenticated.hello().renderer()), core, ipcMain, admission, settings),
         name);
-    getContext().watchWith(connection, new ConnectionStopped(caller.rendererId(), connection));
+    getContext().watchWith(connection,
+        new ConnectionStopped(caller.rendererId(), connection, authenticated.hello().renderer()));
     registry.put(caller.rendererId(), connection).ifPresent(previous -> {
       getContext().getLog().info("Renderer [{}] connected again: closing its previous connection", caller.rendererId());
       previous.tell(new Connection.Close("replaced by a new connection", false));
@@ -122,12 +134,14 @@ public final class Gateway extends AbstractBehavior<ToGateway> {
   private Behavior<ToGateway> onAuthenticationFailed(AuthenticationFailed failed) {
     IpcError error = failed.error();
     getContext().getLog().warn("Refusing renderer [{}]: {} {}", failed.hello().rendererId(), error.code(), error.message());
+    sessions.remove(failed.hello().renderer());
     failed.hello().renderer().tell(new Refused(error));
     return this;
   }
 
   private Behavior<ToGateway> onConnectionStopped(ConnectionStopped stopped) {
     registry.remove(stopped.rendererId(), stopped.connection());
+    sessions.remove(stopped.renderer());
     return this;
   }
 }

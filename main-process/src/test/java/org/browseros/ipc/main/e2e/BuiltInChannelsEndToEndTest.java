@@ -61,7 +61,7 @@ import org.junit.jupiter.api.io.TempDir;
 class BuiltInChannelsEndToEndTest {
 
   @TempDir
-  Path dataDir;
+  static Path dataDir;
 
   MainFixture main;
   IpcRenderer ipc;

@@ -43,7 +43,7 @@ class ElectronSemanticsEndToEndTest {
   static final Channel<Text, Text> ASK_RENDERER = Channel.invoke("app:ask", Text.class, Text.class);
 
   @TempDir
-  Path dataDir;
+  static Path dataDir;
 
   MainFixture main;
   IpcMain ipcMain;

@@ -45,6 +45,7 @@ final class MainFixture implements AutoCloseable {
     overrides.put("browseros.edge.pekko.remote.artery.canonical.port", 0);
     overrides.put("browseros.core.pekko.remote.artery.canonical.port", 0);
     overrides.put("browseros.renderers.backoff.min", "100ms");
+    rendererClasspath().ifPresent(cp -> overrides.put("browseros.renderers.classpath", cp));
     overrides.putAll(extra);
     MainNode node = MainNode.start(MainConfig.load(overrides), ipcMain);
     MainFixture fixture = new MainFixture(node);
@@ -53,6 +54,19 @@ final class MainFixture implements AutoCloseable {
       throw new IllegalStateException("Renderers did not connect in time: " + node.renderers());
     }
     return fixture;
+  }
+
+  /**
+   * The renderer module's own runtime classpath, as scripts/main-process passes it; the test
+   * classpath would hand renderers main's test logging config.
+   */
+  static java.util.Optional<String> rendererClasspath() throws java.io.IOException {
+    Path module = Path.of("..", "renderer-process", "target").toAbsolutePath().normalize();
+    Path dependencies = module.resolve("classpath.txt");
+    if (!Files.isRegularFile(dependencies) || !Files.isDirectory(module.resolve("classes"))) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(module.resolve("classes") + java.io.File.pathSeparator + Files.readString(dependencies).strip());
   }
 
   MainNode node() {

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 class RendererCrashEndToEndTest {
 
   @TempDir
-  Path dataDir;
+  static Path dataDir;
 
   @Test
   void shouldRestartAndResyncARendererKilledWithSigkill() throws Exception {

@@ -40,7 +40,7 @@ class ScriptsEndToEndTest {
   static final Path REPO = Path.of("..").toAbsolutePath().normalize();
 
   @TempDir
-  Path dataDir;
+  static Path dataDir;
 
   Process main;
   final List<String> mainOutput = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -212,6 +212,6 @@ class ScriptsEndToEndTest {
       Thread.sleep(100);
     }
     assertTrue(renderers.stream().noneMatch(ProcessHandle::isAlive), "no renderer outlives main");
-    assertTrue(Files.exists(dataDir.resolve("devtools.credential")));
+    assertFalse(Files.exists(dataDir.resolve("devtools.credential")), "a stopped main leaves no live-looking credential");
   }
 }

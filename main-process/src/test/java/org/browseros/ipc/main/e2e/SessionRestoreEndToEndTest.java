@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 class SessionRestoreEndToEndTest {
 
   @TempDir
-  Path dataDir;
+  static Path dataDir;
 
   @Test
   void shouldRestoreWindowsTabsHistoryAndSettingsAfterARestart() throws Exception {

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 class StateSyncEndToEndTest {
 
   @TempDir
-  Path dataDir;
+  static Path dataDir;
 
   @Test
   void shouldResyncARendererThatMissedADelta() throws Exception {

@@ -58,14 +58,24 @@ class GatewayTest {
   }
 
   @Test
+  void shouldIgnoreAHelloRetriedWhileTheFirstIsUnderWay() {
+    TestProbe<ToRenderer> renderer = testKit.createTestProbe();
+    gateway.tell(new Hello("renderer-1", "secret-1", renderer.getRef(), Hello.PROTOCOL_VERSION));
+    gateway.tell(new Hello("renderer-1", "secret-1", renderer.getRef(), Hello.PROTOCOL_VERSION));
+    renderer.expectMessageClass(Welcome.class);
+    renderer.expectNoMessage(Duration.ofMillis(200));
+  }
+
+  @Test
   void shouldRefuseAReusedWrongOrMissingSecret() {
     TestProbe<ToRenderer> renderer = testKit.createTestProbe();
     gateway.tell(new Hello("renderer-1", "secret-1", renderer.getRef(), Hello.PROTOCOL_VERSION));
     renderer.expectMessageClass(Welcome.class);
-    gateway.tell(new Hello("renderer-1", "secret-1", renderer.getRef(), Hello.PROTOCOL_VERSION));
-    assertEquals(ErrorCode.PERMISSION, renderer.expectMessageClass(Refused.class).error().code());
-    gateway.tell(new Hello("renderer-1", "guess", renderer.getRef(), Hello.PROTOCOL_VERSION));
-    assertEquals(ErrorCode.PERMISSION, renderer.expectMessageClass(Refused.class).error().code());
+    TestProbe<ToRenderer> replay = testKit.createTestProbe();
+    gateway.tell(new Hello("renderer-1", "secret-1", replay.getRef(), Hello.PROTOCOL_VERSION));
+    assertEquals(ErrorCode.PERMISSION, replay.expectMessageClass(Refused.class).error().code());
+    gateway.tell(new Hello("renderer-1", "guess", replay.getRef(), Hello.PROTOCOL_VERSION));
+    assertEquals(ErrorCode.PERMISSION, replay.expectMessageClass(Refused.class).error().code());
     gateway.tell(new Hello("renderer-1", "", renderer.getRef(), Hello.PROTOCOL_VERSION));
     assertEquals(ErrorCode.PERMISSION, renderer.expectMessageClass(Refused.class).error().code());
     gateway.tell(new Hello("renderer-1", "x", renderer.getRef(), 99));
