@@ -9,7 +9,6 @@ import java.util.Map;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
@@ -22,6 +21,7 @@ import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+import org.browseros.ipc.main.persistence.JournalFailures;
 import org.browseros.ipc.main.core.Inputs;
 import org.browseros.ipc.main.persistence.JournalSerializable;
 import org.browseros.ipc.main.settings.Settings;
@@ -129,7 +129,7 @@ public final class Profile extends EventSourcedBehavior<Profile.Command, Profile
       ActorContext<Command> context, String profileId, ActorRef<StateHub.Command> stateHub,
       ActorRef<SystemMonitor.Command> systemMonitor) {
     super(PersistenceId.ofUniqueId("Profile|" + profileId),
-        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
+        JournalFailures.RESTART_WITH_BACKOFF);
     this.context = context;
     this.profileId = profileId;
     this.stateHub = stateHub;

@@ -1,12 +1,10 @@
 package org.browseros.ipc.main.settings;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.pattern.StatusReply;
@@ -18,6 +16,7 @@ import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+import org.browseros.ipc.main.persistence.JournalFailures;
 import org.browseros.ipc.main.persistence.JournalSerializable;
 import org.browseros.ipc.main.state.StateHub;
 import org.browseros.ipc.main.system.SystemMonitor;
@@ -68,7 +67,7 @@ public final class Settings
       ActorRef<StateHub.Command> stateHub,
       ActorRef<SystemMonitor.Command> systemMonitor) {
     super(PersistenceId.ofUniqueId("Settings|" + profileId),
-        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
+        JournalFailures.RESTART_WITH_BACKOFF);
     this.context = context;
     this.profileId = profileId;
     this.stateHub = stateHub;

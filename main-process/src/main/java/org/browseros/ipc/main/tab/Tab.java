@@ -1,11 +1,9 @@
 package org.browseros.ipc.main.tab;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
@@ -15,6 +13,7 @@ import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+import org.browseros.ipc.main.persistence.JournalFailures;
 import org.browseros.ipc.main.persistence.JournalSerializable;
 import org.browseros.ipc.main.state.StateHub;
 import org.browseros.ipc.protocol.ErrorCode;
@@ -98,7 +97,7 @@ public final class Tab extends EventSourcedBehavior<Tab.Command, Tab.Event, Tab.
       String profileId, String tabId, String windowId, String initialUrl, String initialTitle,
       boolean initiallyActive, ActorRef<StateHub.Command> stateHub) {
     super(PersistenceId.ofUniqueId("Tab|" + profileId + "|" + tabId),
-        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
+        JournalFailures.RESTART_WITH_BACKOFF);
     this.tabId = tabId;
     this.windowId = windowId;
     this.initialUrl = initialUrl;

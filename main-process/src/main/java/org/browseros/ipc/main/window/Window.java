@@ -1,13 +1,11 @@
 package org.browseros.ipc.main.window;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.pattern.StatusReply;
@@ -18,6 +16,7 @@ import org.apache.pekko.persistence.typed.javadsl.Effect;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+import org.browseros.ipc.main.persistence.JournalFailures;
 import org.browseros.ipc.main.persistence.JournalSerializable;
 import org.browseros.ipc.main.state.StateHub;
 import org.browseros.ipc.main.tab.Tab;
@@ -119,7 +118,7 @@ public final class Window extends EventSourcedBehavior<Window.Command, Window.Ev
       ActorContext<Command> context, String profileId, String windowId, String initialTitle,
       Bounds initialBounds, ActorRef<StateHub.Command> stateHub) {
     super(PersistenceId.ofUniqueId("Window|" + profileId + "|" + windowId),
-        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
+        JournalFailures.RESTART_WITH_BACKOFF);
     this.context = context;
     this.profileId = profileId;
     this.windowId = windowId;

@@ -193,11 +193,23 @@ class ScriptsEndToEndTest {
   @Test
   @Order(5)
   void shouldListenToEnvelopes() throws Exception {
-    Result listen = ipc(null, "listen", "system:event", "--count", "1");
-    assertEquals(0, listen.exit(), listen.stderr());
-    JsonNode envelope = PayloadCodec.parseJson(listen.stdout().lines().findFirst().orElseThrow());
+    Process listen = script("ipc", "--data-dir", dataDir.toString(), "listen", "system:event", "--count", "1").start();
+    CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(listen.getInputStream()));
+    CompletableFuture.supplyAsync(() -> read(listen.getErrorStream()));
+    // Keep making settings-changed events until the listener, once connected, has printed one.
+    for (int i = 0; i < 15 && !listen.waitFor(2, TimeUnit.SECONDS); i++) {
+      assertEquals(0, ipc(null, "invoke", "settings:update", "{\"key\":\"zoom\",\"value\":" + (100 + i) + "}").exit());
+    }
+    boolean exited = listen.waitFor(10, TimeUnit.SECONDS);
+    if (!exited) {
+      listen.destroyForcibly();
+    }
+    assertTrue(exited, "listen --count 1 exits after one envelope");
+    assertEquals(0, listen.exitValue());
+    JsonNode envelope = PayloadCodec.parseJson(out.get(5, TimeUnit.SECONDS).lines().findFirst().orElseThrow());
     assertEquals("system:event", envelope.get("channel").asText());
     assertEquals("SYSTEM_EVENT", envelope.get("type").asText());
+    assertNotNull(envelope.get("payload").get("kind"));
   }
 
   @Test
