@@ -43,6 +43,8 @@ class ScriptsEndToEndTest {
   static Path dataDir;
 
   Process main;
+  String windowId;
+  String tabId;
   final List<String> mainOutput = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   record Result(int exit, String stdout, String stderr) {
@@ -132,11 +134,12 @@ class ScriptsEndToEndTest {
     Result window = ipc(null, "invoke", "window:create", "{\"title\":\"From the console\"}");
     assertEquals(0, window.exit(), window.stderr());
     assertEquals("From the console", window.json().get("title").asText());
-    String windowId = window.json().get("windowId").asText();
+    windowId = window.json().get("windowId").asText();
 
     Result tab = ipc(null, "invoke", "tab:create", "{\"windowId\":\"" + windowId + "\",\"url\":\"https://example.org/\"}");
     assertEquals(0, tab.exit(), tab.stderr());
     assertEquals("https://example.org/", tab.json().get("url").asText());
+    tabId = tab.json().get("tabId").asText();
 
     Result power = ipc(null, "invoke", "power:state");
     assertEquals(0, power.exit(), power.stderr());
@@ -175,7 +178,7 @@ class ScriptsEndToEndTest {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void shouldAnswerOneJsonLinePerCommandInJsonConsole() throws Exception {
     String commands = String.join("\n",
         "{\"op\":\"invoke\",\"channel\":\"settings:update\",\"payload\":{\"key\":\"zoom\",\"value\":125}}",
@@ -191,7 +194,45 @@ class ScriptsEndToEndTest {
   }
 
   @Test
-  @Order(5)
+  @Order(4)
+  void shouldServeEveryBuiltInChannelThroughTheConsole() throws Exception {
+    String w = windowId;
+    String t = tabId;
+    List<String> commands = List.of(
+        "{\"op\":\"invoke\",\"channel\":\"navigate\",\"payload\":{\"tabId\":\"" + t + "\",\"url\":\"https://example.org/next\"}}",
+        "{\"op\":\"invoke\",\"channel\":\"navigate:back\",\"payload\":{\"tabId\":\"" + t + "\"}}",
+        "{\"op\":\"invoke\",\"channel\":\"navigate:forward\",\"payload\":{\"tabId\":\"" + t + "\"}}",
+        "{\"op\":\"invoke\",\"channel\":\"tab:update\",\"payload\":{\"tabId\":\"" + t + "\",\"pinned\":true}}",
+        "{\"op\":\"invoke\",\"channel\":\"window:update\",\"payload\":{\"windowId\":\"" + w + "\",\"state\":\"maximized\"}}",
+        "{\"op\":\"invoke\",\"channel\":\"settings:update\",\"payload\":{\"key\":\"search.engine\",\"value\":\"ecosia\"}}",
+        "{\"op\":\"invoke\",\"channel\":\"settings:get\",\"payload\":{}}",
+        "{\"op\":\"invoke\",\"channel\":\"power:state\",\"payload\":{}}",
+        "{\"op\":\"invoke\",\"channel\":\"renderers:list\",\"payload\":{}}",
+        "{\"op\":\"send\",\"channel\":\"state:resync\",\"payload\":{\"haveVersion\":0}}",
+        "{\"op\":\"state\"}",
+        "{\"op\":\"invoke\",\"channel\":\"tab:delete\",\"payload\":{\"tabId\":\"" + t + "\"}}",
+        "{\"op\":\"invoke\",\"channel\":\"window:close\",\"payload\":{\"windowId\":\"" + w + "\"}}");
+    Result console = ipc(String.join("\n", commands) + "\n", "console", "--json");
+    assertEquals(0, console.exit(), console.stderr());
+    List<JsonNode> answers = console.stdout().lines().filter(l -> !l.isBlank()).map(PayloadCodec::parseJson).toList();
+    assertEquals(commands.size(), answers.size(), console.stdout());
+    answers.forEach(a -> assertFalse(a.has("error"), a.toString()));
+    assertEquals("https://example.org/next", answers.get(0).get("result").get("url").asText());
+    assertEquals("https://example.org/", answers.get(1).get("result").get("url").asText());
+    assertEquals("https://example.org/next", answers.get(2).get("result").get("url").asText());
+    assertTrue(answers.get(3).get("result").get("pinned").asBoolean());
+    assertEquals("maximized", answers.get(4).get("result").get("state").asText());
+    assertEquals("ecosia", answers.get(5).get("result").get("value").asText());
+    assertEquals("ecosia", answers.get(6).get("result").get("settings").get("search.engine").asText());
+    assertNotNull(answers.get(7).get("result").get("source"));
+    assertTrue(answers.get(8).toString().contains("renderer-1"), answers.get(8).toString());
+    assertTrue(answers.get(10).toString().contains("tabs/" + t), answers.get(10).toString());
+    assertEquals(t, answers.get(11).get("result").get("tabId").asText());
+    assertEquals(w, answers.get(12).get("result").get("windowId").asText());
+  }
+
+  @Test
+  @Order(6)
   void shouldListenToEnvelopes() throws Exception {
     Process listen = script("ipc", "--data-dir", dataDir.toString(), "listen", "system:event", "--count", "1").start();
     CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(listen.getInputStream()));
@@ -213,7 +254,7 @@ class ScriptsEndToEndTest {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void shouldStopEverythingOnCtrlC() throws Exception {
     List<ProcessHandle> renderers = main.descendants().filter(p -> p.info().commandLine().map(c -> c.contains("RendererMain")).orElse(true)).toList();
     assertFalse(renderers.isEmpty(), "main launched a renderer JVM");
