@@ -424,6 +424,13 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
     renderer.process = null;
     renderer.secret = null;
     timers.cancel(killKey(renderer.id));
+    if (shuttingDown()) {
+      // Ctrl-C reaches the renderers too (one process group): their exit is no crash to relaunch.
+      renderer.status = STOPPED;
+      getContext().getLog().info("Renderer [{}] pid [{}] exited with code [{}] during shutdown",
+          renderer.id, exit.pid(), exit.exitCode());
+      return this;
+    }
     switch (renderer.intent) {
       case STOP -> {
         renderer.status = STOPPED;
@@ -441,7 +448,7 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
 
   private Behavior<Command> onLaunchDue(LaunchDue due) {
     Renderer renderer = renderers.get(due.rendererId());
-    if (renderer != null && renderer.status.equals(CRASHED) && renderer.process == null) {
+    if (renderer != null && renderer.status.equals(CRASHED) && renderer.process == null && !shuttingDown()) {
       renderer.restarts++;
       launch(renderer);
     }
@@ -457,6 +464,10 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
       renderer.process.destroyForcibly();
     }
     return this;
+  }
+
+  private boolean shuttingDown() {
+    return org.apache.pekko.actor.CoordinatedShutdown.get(getContext().getSystem()).getShutdownReason().isPresent();
   }
 
   private Behavior<Command> onShutdown() {

@@ -70,8 +70,9 @@ class ScriptsEndToEndTest {
 
   @BeforeAll
   void startMainProcess() throws Exception {
-    main = script("main-process", "--data-dir", dataDir.toString(), "--renderers", "1",
-        "--edge-port", String.valueOf(freePort()), "--core-port", String.valueOf(freePort()))
+    // Its own session and process group, as in a terminal, so that Ctrl-C can be sent to the group.
+    main = setsid(script("main-process", "--data-dir", dataDir.toString(), "--renderers", "1",
+        "--edge-port", String.valueOf(freePort()), "--core-port", String.valueOf(freePort())))
         .redirectErrorStream(true)
         .start();
     CompletableFuture<String> ready = new CompletableFuture<>();
@@ -93,6 +94,13 @@ class ScriptsEndToEndTest {
     reader.start();
     String line = ready.get(120, TimeUnit.SECONDS);
     assertTrue(line.contains("1 renderer(s) connected"), line);
+  }
+
+  private static ProcessBuilder setsid(ProcessBuilder builder) {
+    List<String> command = new ArrayList<>();
+    command.add("setsid");
+    command.addAll(builder.command());
+    return builder.command(command);
   }
 
   @AfterAll
@@ -258,13 +266,18 @@ class ScriptsEndToEndTest {
   void shouldStopEverythingOnCtrlC() throws Exception {
     List<ProcessHandle> renderers = main.descendants().filter(p -> p.info().commandLine().map(c -> c.contains("RendererMain")).orElse(true)).toList();
     assertFalse(renderers.isEmpty(), "main launched a renderer JVM");
-    new ProcessBuilder("kill", "-INT", String.valueOf(main.pid())).start().waitFor(10, TimeUnit.SECONDS);
+    // Ctrl-C in a terminal signals the whole foreground process group: main and its renderers at once.
+    int outputBefore = mainOutput.size();
+    new ProcessBuilder("kill", "-INT", "--", "-" + main.pid()).start().waitFor(10, TimeUnit.SECONDS);
     assertTrue(main.waitFor(60, TimeUnit.SECONDS), "main exits on SIGINT");
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (renderers.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) {
       Thread.sleep(100);
     }
     assertTrue(renderers.stream().noneMatch(ProcessHandle::isAlive), "no renderer outlives main");
+    List<String> shutdownOutput = mainOutput.subList(outputBefore, mainOutput.size());
+    assertTrue(shutdownOutput.stream().noneMatch(l -> l.contains("relaunching")),
+        "renderers stopping with main are not relaunched: " + shutdownOutput);
     assertFalse(Files.exists(dataDir.resolve("devtools.credential")), "a stopped main leaves no live-looking credential");
   }
 }
