@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.pattern.StatusReply;
@@ -58,7 +59,8 @@ public final class Settings
 
   public static Behavior<Command> create(
       String profileId, ActorRef<StateHub.Command> stateHub, ActorRef<SystemMonitor.Command> systemMonitor) {
-    return Behaviors.setup(context -> new Settings(context, profileId, stateHub, systemMonitor));
+    return Behaviors.supervise(Behaviors.<Command>setup(context -> new Settings(context, profileId, stateHub, systemMonitor)))
+        .onFailure(SupervisorStrategy.restart());
   }
 
   private Settings(

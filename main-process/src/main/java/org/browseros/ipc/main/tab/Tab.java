@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
@@ -90,7 +92,10 @@ public final class Tab extends EventSourcedBehavior<Tab.Command, Tab.Event, Tab.
   public static Behavior<Command> create(
       String profileId, String tabId, String windowId, String initialUrl, String initialTitle,
       boolean initiallyActive, ActorRef<StateHub.Command> stateHub) {
-    return new Tab(profileId, tabId, windowId, initialUrl, initialTitle, initiallyActive, stateHub);
+    // A bug thrown while handling a command restarts the tab, which recovers its state from the journal.
+    return Behaviors.supervise(Behaviors.<Command>setup(context ->
+            new Tab(profileId, tabId, windowId, initialUrl, initialTitle, initiallyActive, stateHub)))
+        .onFailure(SupervisorStrategy.restart());
   }
 
   private Tab(

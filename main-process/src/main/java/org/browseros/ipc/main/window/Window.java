@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.pattern.StatusReply;
@@ -110,8 +111,10 @@ public final class Window extends EventSourcedBehavior<Window.Command, Window.Ev
   public static Behavior<Command> create(
       String profileId, String windowId, String initialTitle, Bounds initialBounds,
       ActorRef<StateHub.Command> stateHub) {
-    return Behaviors.setup(context ->
-        new Window(context, profileId, windowId, initialTitle, initialBounds, stateHub));
+    // A bug thrown while handling a command restarts the window, which recovers from the journal.
+    return Behaviors.supervise(Behaviors.<Command>setup(context ->
+            new Window(context, profileId, windowId, initialTitle, initialBounds, stateHub)))
+        .onFailure(SupervisorStrategy.restart());
   }
 
   private Window(
