@@ -65,7 +65,7 @@ public final class Bench {
 
     /** Tuning experiments: 100 B latency (raw Artery and ours), throughput under 1 and 4 renderers, idle CPU. */
     static Counts tuning() {
-      return new Counts(20_000, 50_000, 0, 0, 0, 0, 0, 0, 200_000, 50_000, 0, 0, 0, 4, Duration.ofSeconds(10), 0, true);
+      return new Counts(20_000, 50_000, 0, 0, 0, 0, 0, 0, 100_000, 20_000, 0, 0, 0, 4, Duration.ofSeconds(10), 2, true);
     }
 
     static Counts quick() {
@@ -99,6 +99,7 @@ public final class Bench {
       bench.machine();
       if (counts.focus()) {
         bench.phase("focus", bench::focus);
+        bench.phase("start-up", bench::startup);
       } else {
         bench.phase("baselines", bench::baselines);
         bench.phase("our stack", bench::stack);
