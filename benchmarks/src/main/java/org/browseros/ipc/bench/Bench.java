@@ -1,0 +1,634 @@
+package org.browseros.ipc.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.IntNode;
+import com.typesafe.config.Config;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongPredicate;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.browseros.ipc.main.MainConfig;
+import org.browseros.ipc.main.MainNode;
+import org.browseros.ipc.main.MainProcess;
+import org.browseros.ipc.main.ipc.IpcMain;
+import org.browseros.ipc.protocol.Channels;
+import org.browseros.ipc.protocol.PayloadCodec;
+import org.browseros.ipc.protocol.renderers.RendererInfo;
+import org.browseros.ipc.protocol.settings.SettingsUpdate;
+import org.browseros.ipc.renderer.ConnectOptions;
+import org.browseros.ipc.renderer.IpcRenderer;
+import org.browseros.ipc.renderer.RendererConfig;
+import org.HdrHistogram.Histogram;
+
+/**
+ * The performance harness of Browser OS IPC. This JVM is the main process (core + edge systems,
+ * two launched renderer JVMs); the measuring renderers are {@link BenchClient} JVMs; the baselines
+ * (TCP, Unix domain socket, raw Artery, Node.js fork IPC) run in the same run, on the same machine.
+ * Prints one table. {@code --quick} runs tiny counts (smoke test).
+ */
+public final class Bench {
+  private static final int KIB = 1024;
+  private static final int[] SIZES = {100, 64 * KIB, 1024 * KIB};
+
+  /** How much to measure. */
+  public record Counts(int smallWarmup, int small, int largeWarmup, int large, int hugeWarmup, int huge,
+      int settingsWarmup, int settings, int events, int pipelined, int fanOutWarmup, int fanOut, int tabs,
+      int fanOutClients, Duration idle, int startups, boolean focus) {
+    static Counts full() {
+      return new Counts(20_000, 50_000, 1_000, 5_000, 20, 200, 1_000, 5_000, 200_000, 50_000, 200, 2_000, 10_000,
+          8, Duration.ofSeconds(10), 3, false);
+    }
+
+    /** The smoke test: every path once, tiny counts, one measuring renderer, no start-up runs. */
+    static Counts smoke() {
+      return new Counts(50, 100, 5, 10, 1, 2, 5, 10, 512, 100, 2, 10, 20, 1, Duration.ofSeconds(1), 0, false);
+    }
+
+    /** Tuning experiments: 100 B latency (raw Artery and ours), throughput under 1 and 4 renderers, idle CPU. */
+    static Counts tuning() {
+      return new Counts(20_000, 50_000, 0, 0, 0, 0, 0, 0, 100_000, 20_000, 0, 0, 0, 4, Duration.ofSeconds(10), 2, true);
+    }
+
+    static Counts quick() {
+      return new Counts(100, 200, 10, 20, 2, 5, 10, 20, 2_048, 200, 5, 20, 50, 2, Duration.ofSeconds(1), 1, false);
+    }
+  }
+
+  private final Counts n;
+  private final Path work;
+  private final Report report = new Report();
+  private final Map<String, AtomicLong> eventCounts = new ConcurrentHashMap<>();
+  private final FanOut fanOut = new FanOut();
+
+  private Bench(Counts counts, Path work) {
+    this.n = counts;
+    this.work = work;
+  }
+
+  public static void main(String[] args) throws Exception {
+    List<String> flags = List.of(args);
+    Report report = run(flags.contains("--quick") ? Counts.quick() : flags.contains("--focus") ? Counts.tuning() : Counts.full());
+    System.out.println(report.render());
+    System.exit(0);
+  }
+
+  /** Runs every measurement; each one that fails is reported as such and the run goes on. */
+  public static Report run(Counts counts) throws Exception {
+    Path work = Files.createTempDirectory("browseros-bench");
+    Bench bench = new Bench(counts, work);
+    try {
+      bench.machine();
+      if (counts.focus()) {
+        bench.phase("focus", bench::focus);
+        bench.phase("start-up", bench::startup);
+      } else {
+        bench.phase("baselines", bench::baselines);
+        bench.phase("our stack", bench::stack);
+        bench.phase("start-up", bench::startup);
+      }
+      bench.report.note("load average at the end (other work on this machine skews every figure): " + loadAverage());
+    } finally {
+      deleteQuietly(work);
+    }
+    return bench.report;
+  }
+
+  private interface Phase {
+    void run() throws Exception;
+  }
+
+  /** A failed measurement is reported, not hidden, and the run goes on. */
+  private void phase(String name, Phase phase) {
+    try {
+      phase.run();
+    } catch (Exception e) {
+      report.note(name + " failed: " + e);
+      e.printStackTrace();
+    }
+  }
+
+  // ---- machine -----------------------------------------------------------------------------------
+
+  private void machine() {
+    report.note("machine: " + Runtime.getRuntime().availableProcessors() + " cpus (nproc), "
+        + "JDK " + System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version")
+        + ", main JVM max heap " + Runtime.getRuntime().maxMemory() / (1024 * 1024) + " MiB, "
+        + "JVM args " + ManagementFactory.getRuntimeMXBean().getInputArguments()
+        + ", load average at the start " + loadAverage());
+  }
+
+  private static String loadAverage() {
+    try {
+      return Files.readString(Path.of("/proc/loadavg")).strip();
+    } catch (IOException e) {
+      return "unknown";
+    }
+  }
+
+  // ---- baselines ---------------------------------------------------------------------------------
+
+  private void baselines() throws Exception {
+    Path log = work.resolve("baselines.log");
+    for (int size : SIZES) {
+      try (ClientJvm tcp = ClientJvm.start(List.of(), SocketEcho.class, log, "tcp");
+          SocketChannel ch = SocketEcho.connectTcp(Integer.parseInt(tcp.ready))) {
+        report.latency("floor: Java TCP ping-pong 127.0.0.1", size, SocketEcho.pingPong(ch, size, warmup(size), count(size)));
+      }
+      Path sock = work.resolve("echo-" + size + ".sock");
+      try (ClientJvm uds = ClientJvm.start(List.of(), SocketEcho.class, log, "uds", sock.toString());
+          SocketChannel ch = SocketEcho.connectUds(sock)) {
+        report.latency("floor: Java Unix domain socket ping-pong", size, SocketEcho.pingPong(ch, size, warmup(size), count(size)));
+      }
+    }
+    node();
+    rawArtery(log);
+  }
+
+  private void node() throws Exception {
+    Path script = nodeScripts().resolve("fork-parent.js");
+    String node = findNode();
+    if (node == null || !Files.isRegularFile(script)) {
+      report.note("Node.js baseline skipped: " + (node == null ? "no node on PATH" : "no " + script));
+      return;
+    }
+    for (int size : SIZES) {
+      JsonNode r = runNode(node, script, "pingpong", String.valueOf(size), String.valueOf(warmup(size)), String.valueOf(count(size)));
+      report.latency("baseline: Node.js child_process.fork IPC", size, r);
+    }
+    JsonNode flood = runNode(node, script, "flood", "100", String.valueOf(n.events()));
+    report.throughput("baseline: Node.js fork IPC one-way, child to parent, 100 B", flood.get("count").asLong(), flood.get("nanos").asLong());
+  }
+
+  private JsonNode runNode(String node, Path script, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(node, script.toString()));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(work.resolve("node.log").toFile())).start();
+    try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+      String line = r.readLine();
+      if (!p.waitFor(120, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+      }
+      if (line == null) {
+        throw new IOException("node " + String.join(" ", args) + " printed nothing; see node.log");
+      }
+      return PayloadCodec.parseJson(line);
+    }
+  }
+
+  private void rawArtery(Path log) throws Exception {
+    Config edge = MainConfig.forSystem(MainConfig.load(Map.of("browseros.data-dir", work.toString())), "edge");
+    long frame = edge.getBytes("pekko.remote.artery.advanced.maximum-frame-size");
+    ActorSystem<Void> client = ActorSystem.create(Behaviors.empty(), "rawclient", RendererConfig.load());
+    try (ClientJvm server = ClientJvm.start(rendererJvmOptions(), RawArtery.class, log, work.toString())) {
+      for (int size : SIZES) {
+        if (size + 1024 > frame) {
+          report.unsupported("raw Artery typed ask (edge config, no our layers)", size,
+              "over Artery maximum-frame-size " + frame / KIB + " KiB");
+          continue;
+        }
+        report.latency("raw Artery typed ask (edge config, no our layers)", size,
+            RawArtery.pingPong(client, server.ready, size, warmup(size), count(size)));
+      }
+    } finally {
+      client.terminate();
+      client.getWhenTerminated().toCompletableFuture().get(20, TimeUnit.SECONDS);
+    }
+  }
+
+  private void focus() throws Exception {
+    Path log = work.resolve("baselines.log");
+    ActorSystem<Void> client = ActorSystem.create(Behaviors.empty(), "rawclient", RendererConfig.load());
+    try (ClientJvm server = ClientJvm.start(rendererJvmOptions(), RawArtery.class, log, work.toString())) {
+      report.latency("raw Artery typed ask (edge config, no our layers)", 100,
+          RawArtery.pingPong(client, server.ready, 100, n.smallWarmup(), n.small()));
+    } finally {
+      client.terminate();
+      client.getWhenTerminated().toCompletableFuture().get(20, TimeUnit.SECONDS);
+    }
+    stack();
+  }
+
+  // ---- our stack ---------------------------------------------------------------------------------
+
+  private void stack() throws Exception {
+    IpcMain ipcMain = new IpcMain(Duration.ofSeconds(5));
+    ipcMain.handle(BenchChannels.ECHO, (event, payload) -> payload);
+    ipcMain.on(BenchChannels.EVENT, (event, payload) -> {
+      long c = eventCounts.computeIfAbsent(event.rendererId(), k -> new AtomicLong()).incrementAndGet();
+      if (c % 256 == 0) {
+        ipcMain.sendTo(event.rendererId(), BenchChannels.CREDIT, new BenchChannels.Credit(c));
+      }
+    });
+    ipcMain.on(BenchChannels.ACK, (event, ack) -> fanOut.onAck(event.rendererId(), ack));
+    Path dataDir = work.resolve("main");
+    Map<String, Object> overrides = new HashMap<>();
+    overrides.put("browseros.data-dir", dataDir.toString());
+    overrides.put("browseros.renderers.count", 2);
+    overrides.put("browseros.edge.pekko.remote.artery.canonical.port", 0);
+    overrides.put("browseros.core.pekko.remote.artery.canonical.port", 0);
+    MainNode main = MainNode.start(MainConfig.load(overrides), ipcMain);
+    List<ClientJvm> clients = new ArrayList<>();
+    try {
+      if (!main.awaitRenderersConnected(Duration.ofSeconds(60))) {
+        throw new IllegalStateException("launched renderers did not connect: " + main.renderers());
+      }
+      List<String> jvm = rendererJvmOptions(main.config());
+      report.note("renderer and bench-client JVM options: " + jvm);
+      Path log = dataDir.resolve("bench-clients.log");
+      List<CompletableFuture<ClientJvm>> starting = new ArrayList<>();
+      for (int i = 0; i < n.fanOutClients(); i++) {
+        starting.add(CompletableFuture.supplyAsync(() -> {
+          try {
+            return ClientJvm.start(jvm, BenchClient.class, log, dataDir.toString());
+          } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        }));
+      }
+      for (CompletableFuture<ClientJvm> f : starting) {
+        clients.add(f.get(120, TimeUnit.SECONDS));
+      }
+      ClientJvm one = clients.get(0);
+      String name = "ours: invoke app echo (renderer JVM → edge → IpcMain handler → reply)";
+      for (int size : n.focus() ? new int[] {100} : SIZES) {
+        JsonNode r = one.call("echo " + size + " " + warmup(size) + " " + count(size));
+        if (r.has("error")) {
+          report.unsupported(name, size, "not supported yet: " + r.get("error").asText());
+        } else {
+          report.latency(name, size, r);
+        }
+      }
+      if (!n.focus()) {
+        report.latency("ours: invoke settings:update (validated, journaled, replied)", 0,
+            one.call("settings " + n.settingsWarmup() + " " + n.settings()));
+      }
+      phase("event throughput, 1 renderer", () -> eventThroughput(clients, 1));
+      phase("event throughput, 4 renderers", () -> eventThroughput(clients, Math.min(4, clients.size())));
+      phase("invoke throughput, 1 renderer", () -> invokeThroughput(clients, 1));
+      phase("invoke throughput, 4 renderers", () -> invokeThroughput(clients, Math.min(4, clients.size())));
+      if (!n.focus()) {
+        phase("fan-out", () -> fanOuts(main, clients));
+      }
+      clients.forEach(ClientJvm::close);
+      clients.clear();
+      phase("idle CPU", () -> idleCpu(main));
+      if (!n.focus()) {
+        phase("tab heap", () -> tabHeap(main, jvm, log, dataDir));
+      }
+    } finally {
+      clients.forEach(ClientJvm::close);
+      main.close();
+    }
+  }
+
+  private void eventThroughput(List<ClientJvm> clients, int senders) throws Exception {
+    List<CompletableFuture<JsonNode>> runs = new ArrayList<>();
+    for (int i = 0; i < senders; i++) {
+      ClientJvm c = clients.get(i);
+      runs.add(CompletableFuture.supplyAsync(() -> call(c, "events 100 " + n.events() + " 1024")));
+    }
+    long count = 0;
+    long maxNanos = 0;
+    for (CompletableFuture<JsonNode> f : runs) {
+      JsonNode r = f.get(300, TimeUnit.SECONDS);
+      if (r.has("error")) {
+        report.note("event throughput with " + senders + " sender(s) failed: " + r.get("error").asText());
+        return;
+      }
+      count += r.get("received").asLong();
+      maxNanos = Math.max(maxNanos, r.get("nanos").asLong());
+    }
+    report.throughput("ours: send renderer→main, counted by ipcMain.on, 100 B, " + senders + " renderer(s)", count, maxNanos);
+  }
+
+  private void invokeThroughput(List<ClientJvm> clients, int callers) throws Exception {
+    List<CompletableFuture<JsonNode>> runs = new ArrayList<>();
+    for (int i = 0; i < callers; i++) {
+      ClientJvm c = clients.get(i);
+      runs.add(CompletableFuture.supplyAsync(() -> call(c, "echo-pipelined 100 " + n.pipelined() + " 64")));
+    }
+    long count = 0;
+    long maxNanos = 0;
+    for (CompletableFuture<JsonNode> f : runs) {
+      JsonNode r = f.get(300, TimeUnit.SECONDS);
+      if (r.has("error")) {
+        report.note("invoke throughput with " + callers + " renderer(s) failed: " + r.get("error").asText());
+        return;
+      }
+      count += r.get("count").asLong();
+      maxNanos = Math.max(maxNanos, r.get("nanos").asLong());
+    }
+    report.throughput("ours: invoke echo 100 B, 64 in flight per renderer, " + callers + " renderer(s)", count, maxNanos);
+  }
+
+  private static JsonNode call(ClientJvm c, String command) {
+    try {
+      return c.call(command);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private void fanOuts(MainNode main, List<ClientJvm> clients) throws Exception {
+    for (ClientJvm c : clients) {
+      c.call("listen");
+    }
+    int k = clients.size();
+    Histogram broadcast = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
+    for (int i = 0; i < n.fanOutWarmup() + n.fanOut(); i++) {
+      long seq = i + 1;
+      CompletableFuture<Long> done = fanOut.expect(k, s -> s == seq);
+      long t0 = System.nanoTime();
+      main.ipcMain().broadcast(BenchChannels.BROADCAST, new BenchChannels.Tick(seq, t0));
+      long last = done.get(10, TimeUnit.SECONDS);
+      if (i >= n.fanOutWarmup()) {
+        broadcast.recordValue(last - t0);
+      }
+    }
+    report.latency("ours: ipcMain.broadcast until all " + k + " renderers got it (+2 launched renderers also get it)", 100, broadcast);
+
+    // The trigger is a console in this JVM: the delta's latency includes the invoke, validation and journal write.
+    JsonNode credential = PayloadCodec.parseJson(Files.readString(main.dataDir().resolve("devtools.credential")));
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "trigger", RendererConfig.load());
+    try {
+      IpcRenderer trigger = IpcRenderer.connect(system,
+              ConnectOptions.of(system, credential.get("gateway").asText(), null, credential.get("secret").asText()))
+          .toCompletableFuture().get(30, TimeUnit.SECONDS);
+      Histogram delta = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
+      for (int i = 0; i < n.fanOutWarmup() + n.fanOut(); i++) {
+        long seen = fanOut.maxVersion.get();
+        CompletableFuture<Long> done = fanOut.expect(k, s -> s < 0 && -s > seen);
+        long t0 = System.nanoTime();
+        trigger.invoke(Channels.SETTINGS_UPDATE, new SettingsUpdate("zoom", IntNode.valueOf(120 + i % 2 * 10)))
+            .toCompletableFuture().get(10, TimeUnit.SECONDS);
+        long last = done.get(10, TimeUnit.SECONDS);
+        if (i >= n.fanOutWarmup()) {
+          delta.recordValue(last - t0);
+        }
+      }
+      report.latency("ours: settings:update invoke until its state delta reached all " + k + " renderers", 0, delta);
+      trigger.close();
+    } finally {
+      system.terminate();
+      system.getWhenTerminated().toCompletableFuture().get(20, TimeUnit.SECONDS);
+    }
+  }
+
+  /** Collects fan-out acks (main side): completes when {@code expected} renderers acked a matching seq. */
+  private static final class FanOut {
+    private volatile LongPredicate accept = s -> false;
+    private volatile int expected;
+    private volatile CompletableFuture<Long> done = new CompletableFuture<>();
+    private final Set<String> seen = ConcurrentHashMap.newKeySet();
+    private final AtomicLong last = new AtomicLong();
+    final AtomicLong maxVersion = new AtomicLong();
+
+    synchronized CompletableFuture<Long> expect(int count, LongPredicate predicate) {
+      seen.clear();
+      last.set(Long.MIN_VALUE);
+      expected = count;
+      done = new CompletableFuture<>();
+      accept = predicate;
+      return done;
+    }
+
+    synchronized void onAck(String renderer, BenchChannels.Ack ack) {
+      if (ack.seq() < 0) {
+        maxVersion.accumulateAndGet(-ack.seq(), Math::max);
+      }
+      if (accept.test(ack.seq()) && seen.add(renderer)) {
+        last.accumulateAndGet(ack.receivedNanos(), Math::max);
+        if (seen.size() == expected) {
+          done.complete(last.get());
+        }
+      }
+    }
+  }
+
+  private void idleCpu(MainNode main) throws Exception {
+    List<Long> pids = new ArrayList<>();
+    pids.add(ProcessHandle.current().pid());
+    for (RendererInfo r : main.renderers().renderers()) {
+      if (r.pid() != null) {
+        pids.add(r.pid());
+      }
+    }
+    Thread.sleep(Math.min(3000, n.idle().toMillis()));
+    Map<Long, Long> before = new LinkedHashMap<>();
+    for (long pid : pids) {
+      before.put(pid, ProcStat.cpuTicks(pid));
+    }
+    long t0 = System.nanoTime();
+    Thread.sleep(n.idle().toMillis());
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    List<String> parts = new ArrayList<>();
+    double total = 0;
+    for (long pid : pids) {
+      double pct = (ProcStat.cpuTicks(pid) - before.get(pid)) / (double) ProcStat.TICKS_PER_SECOND / seconds * 100;
+      total += pct;
+      parts.add(String.format("pid %d %.2f%%", pid, pct));
+    }
+    report.value("ours: idle CPU, main + " + (pids.size() - 1) + " renderers, " + (int) seconds + " s, % of one core",
+        String.format("%.2f %% (%s)", total, String.join(", ", parts)));
+    report.target("idle CPU main + 2 renderers < 1% of one core", String.format("%.2f %%", total), total < 1.0);
+  }
+
+  private void tabHeap(MainNode main, List<String> jvm, Path log, Path dataDir) throws Exception {
+    long before = usedHeapAfterGc();
+    try (ClientJvm c = ClientJvm.start(jvm, BenchClient.class, log, dataDir.toString())) {
+      JsonNode r = c.call("tabs " + n.tabs() + " 32");
+      if (r.has("error")) {
+        report.note("tab heap: creating tabs failed: " + r.get("error").asText());
+        report.target(n.tabs() + " tabs in a 256 MiB main heap", "failed: " + r.get("error").asText(), false);
+        return;
+      }
+      report.throughput("ours: tab:create, 32 in flight, 100 tabs per window (journaled)", r.get("count").asLong(), r.get("nanos").asLong());
+    }
+    long after = usedHeapAfterGc();
+    long max = Runtime.getRuntime().maxMemory();
+    report.value("ours: main heap per open tab (" + n.tabs() + " tabs, used heap after GC)",
+        String.format("%.0f bytes/tab (%d → %d MiB used, max heap %d MiB)", (after - before) / (double) n.tabs(),
+            before >> 20, after >> 20, max >> 20));
+    report.target(n.tabs() + " tabs in a 256 MiB main heap", (after >> 20) + " MiB used of " + (max >> 20) + " MiB max",
+        max <= 256L * 1024 * 1024 + (16L << 20) && after < 256L * 1024 * 1024);
+  }
+
+  private static long usedHeapAfterGc() throws InterruptedException {
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+      Thread.sleep(200);
+    }
+    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+  }
+
+  // ---- start-up ----------------------------------------------------------------------------------
+
+  /** A fresh main process (its own JVM, as scripts/main-process starts it) with 2 renderers. */
+  private void startup() throws Exception {
+    if (n.startups() == 0) {
+      return;
+    }
+    List<Long> gateway = new ArrayList<>();
+    List<Long> ready = new ArrayList<>();
+    List<Long> rendererConnect = new ArrayList<>();
+    for (int run = 0; run < n.startups(); run++) {
+      Path dataDir = work.resolve("startup-" + run);
+      List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+          "-Xmx256m"));
+      cmd.addAll(ClientJvm.forwardedProperties());
+      cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), MainProcess.class.getName(),
+          "--data-dir", dataDir.toString(), "--renderers", "2", "--edge-port", "0", "--core-port", "0"));
+      long t0 = System.nanoTime();
+      Process p = new ProcessBuilder(cmd).start();
+      Map<String, LocalTime> launched = new ConcurrentHashMap<>();
+      Map<String, LocalTime> connected = new ConcurrentHashMap<>();
+      AtomicLong gatewayUp = new AtomicLong();
+      Thread errReader = new Thread(() -> {
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
+          String line;
+          while ((line = r.readLine()) != null) {
+            if (line.contains("Gateway up at")) {
+              gatewayUp.compareAndSet(0, System.nanoTime());
+            }
+            logTime(line, "Launched renderer [", launched);
+            logTime(line, "Renderer [", connected, "] connected");
+          }
+        } catch (IOException e) {
+          // the process ended
+        }
+      });
+      errReader.setDaemon(true);
+      errReader.start();
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = r.readLine()) != null) {
+          if (line.contains("main process ready")) {
+            ready.add((System.nanoTime() - t0) / 1_000_000);
+            break;
+          }
+        }
+      } finally {
+        p.destroy();
+        if (!p.waitFor(30, TimeUnit.SECONDS)) {
+          p.destroyForcibly();
+        }
+        errReader.join(5000);
+      }
+      if (gatewayUp.get() > 0) {
+        gateway.add((gatewayUp.get() - t0) / 1_000_000);
+      }
+      for (Map.Entry<String, LocalTime> e : launched.entrySet()) {
+        LocalTime c = connected.get(e.getKey());
+        if (c != null) {
+          rendererConnect.add(Duration.between(e.getValue(), c).toMillis());
+        }
+      }
+    }
+    long gatewayMs = median(gateway);
+    long readyMs = median(ready);
+    long rendererMs = max(rendererConnect);
+    report.value("ours: main JVM spawn until gateway up (median of " + gateway.size() + ")", gatewayMs + " ms " + gateway);
+    report.value("ours: main JVM spawn until ready line, 2 renderers connected (median)", readyMs + " ms " + ready);
+    report.value("ours: renderer launch until connected (supervisor log, max of all)", rendererMs + " ms " + rendererConnect);
+    report.target("main ready < 2 s (spawn until gateway up)", gatewayMs + " ms", gatewayMs >= 0 && gatewayMs < 2000);
+    report.target("renderer connected < 1.5 s (launch until connected)", rendererMs + " ms", rendererMs >= 0 && rendererMs < 1500);
+  }
+
+  private static void logTime(String line, String marker, Map<String, LocalTime> into) {
+    logTime(line, marker, into, "]");
+  }
+
+  private static void logTime(String line, String marker, Map<String, LocalTime> into, String end) {
+    int i = line.indexOf(marker);
+    if (i < 0 || line.length() < 12) {
+      return;
+    }
+    int j = line.indexOf(end, i + marker.length());
+    if (j < 0 || line.indexOf(']', i + marker.length()) != j) {
+      return;
+    }
+    try {
+      into.putIfAbsent(line.substring(i + marker.length(), j), LocalTime.parse(line.substring(0, 12)));
+    } catch (java.time.format.DateTimeParseException e) {
+      // not a timestamped log line
+    }
+  }
+
+  private static long median(List<Long> values) {
+    if (values.isEmpty()) {
+      return -1;
+    }
+    List<Long> sorted = new ArrayList<>(values);
+    sorted.sort(null);
+    return sorted.get(sorted.size() / 2);
+  }
+
+  private static long max(List<Long> values) {
+    return values.stream().mapToLong(Long::longValue).max().orElse(-1);
+  }
+
+  // ---- helpers -----------------------------------------------------------------------------------
+
+  private int warmup(int size) {
+    return size <= 100 ? n.smallWarmup() : size <= 64 * KIB ? n.largeWarmup() : n.hugeWarmup();
+  }
+
+  private int count(int size) {
+    return size <= 100 ? n.small() : size <= 64 * KIB ? n.large() : n.huge();
+  }
+
+  private List<String> rendererJvmOptions() {
+    return rendererJvmOptions(MainConfig.load(Map.of("browseros.data-dir", work.toString())));
+  }
+
+  private static List<String> rendererJvmOptions(Config config) {
+    return config.getStringList("browseros.renderers.jvm-options");
+  }
+
+  private static Path nodeScripts() {
+    for (String candidate : List.of("benchmarks/src/main/node", "src/main/node", "../benchmarks/src/main/node")) {
+      Path p = Path.of(candidate).toAbsolutePath().normalize();
+      if (Files.isDirectory(p)) {
+        return p;
+      }
+    }
+    return Path.of("benchmarks/src/main/node");
+  }
+
+  private static String findNode() {
+    for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+      Path p = Path.of(dir, "node");
+      if (Files.isExecutable(p)) {
+        return p.toString();
+      }
+    }
+    return Files.isExecutable(Path.of("/usr/bin/node")) ? "/usr/bin/node" : null;
+  }
+
+  private static void deleteQuietly(Path dir) {
+    try (var walk = Files.walk(dir)) {
+      walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      // a temp dir: best effort
+    }
+  }
+}

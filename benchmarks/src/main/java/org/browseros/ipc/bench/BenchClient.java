@@ -1,0 +1,248 @@
+package org.browseros.ipc.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.IntNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.browseros.ipc.protocol.Channels;
+import org.browseros.ipc.protocol.IpcException;
+import org.browseros.ipc.protocol.PayloadCodec;
+import org.browseros.ipc.protocol.settings.SettingsUpdate;
+import org.browseros.ipc.protocol.tab.TabCreate;
+import org.browseros.ipc.protocol.window.WindowCreate;
+import org.browseros.ipc.renderer.ConnectOptions;
+import org.browseros.ipc.renderer.IpcRenderer;
+import org.browseros.ipc.renderer.RendererConfig;
+import org.HdrHistogram.Histogram;
+
+/**
+ * A measuring renderer: its own JVM, connected to main through the full stack (IpcRenderer,
+ * RendererClient, Artery, gateway, Connection) with the devtools credential, like scripts/ipc.
+ * The harness drives it with one command per stdin line; it answers one {@code RESULT <json>} line.
+ */
+public final class BenchClient {
+  private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+  private final IpcRenderer ipc;
+  private final Semaphore credits = new Semaphore(0);
+  private final AtomicLong credited = new AtomicLong();
+  private final AtomicReference<CompletableFuture<Long>> creditTarget = new AtomicReference<>();
+
+  private BenchClient(IpcRenderer ipc) {
+    this.ipc = ipc;
+    ipc.on(BenchChannels.CREDIT, credit -> {
+      long before = credited.getAndSet(credit.received());
+      credits.release((int) (credit.received() - before));
+      CompletableFuture<Long> target = creditTarget.get();
+      if (target != null) {
+        target.complete(credit.received());
+      }
+    });
+  }
+
+  public static void main(String[] args) throws Exception {
+    Path dataDir = Path.of(args[0]);
+    JsonNode credential = PayloadCodec.parseJson(Files.readString(dataDir.resolve("devtools.credential")));
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "bench", RendererConfig.load());
+    IpcRenderer ipc = IpcRenderer.connect(system,
+            ConnectOptions.of(system, credential.get("gateway").asText(), null, credential.get("secret").asText()))
+        .toCompletableFuture().get(30, TimeUnit.SECONDS);
+    ipc.state().ready().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    BenchClient client = new BenchClient(ipc);
+    System.out.println("READY " + ipc.rendererId());
+    System.out.flush();
+    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    String line;
+    while ((line = in.readLine()) != null && !line.equals("quit")) {
+      ObjectNode result;
+      try {
+        result = client.run(line.trim().split("\\s+"));
+      } catch (Exception e) {
+        result = PayloadCodec.json().createObjectNode();
+        result.put("error", String.valueOf(IpcException.errorOf(e).code()) + " " + IpcException.errorOf(e).message());
+      }
+      System.out.println("RESULT " + result);
+      System.out.flush();
+    }
+    ipc.close();
+    system.terminate();
+    system.getWhenTerminated().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    System.exit(0);
+  }
+
+  private ObjectNode run(String[] cmd) throws Exception {
+    return switch (cmd[0]) {
+      case "echo" -> echo(Integer.parseInt(cmd[1]), Integer.parseInt(cmd[2]), Integer.parseInt(cmd[3]));
+      case "settings" -> settings(Integer.parseInt(cmd[1]), Integer.parseInt(cmd[2]));
+      case "echo-pipelined" -> echoPipelined(Integer.parseInt(cmd[1]), Integer.parseInt(cmd[2]), Integer.parseInt(cmd[3]));
+      case "events" -> events(Integer.parseInt(cmd[1]), Integer.parseInt(cmd[2]), Integer.parseInt(cmd[3]));
+      case "listen" -> listen();
+      case "tabs" -> tabs(Integer.parseInt(cmd[1]), Integer.parseInt(cmd[2]));
+      default -> throw new IllegalArgumentException("unknown command " + cmd[0]);
+    };
+  }
+
+  /** Sequential app:echo round trips: the latency of one invoke through every layer. */
+  private ObjectNode echo(int bytes, int warmup, int count) throws Exception {
+    BenchChannels.Blob blob = new BenchChannels.Blob(new byte[bytes]);
+    Histogram h = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
+    for (int i = 0; i < warmup + count; i++) {
+      long t0 = System.nanoTime();
+      BenchChannels.Blob reply = ipc.invoke(BenchChannels.ECHO, blob).toCompletableFuture().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      long t = System.nanoTime() - t0;
+      if (reply.data().length != bytes) {
+        throw new IllegalStateException("echo returned " + reply.data().length + " bytes");
+      }
+      if (i >= warmup) {
+        h.recordValue(t);
+      }
+    }
+    return percentiles(h);
+  }
+
+  /** Sequential settings:update round trips: validation, persistence (journal write) and the reply. */
+  private ObjectNode settings(int warmup, int count) throws Exception {
+    Histogram h = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
+    for (int i = 0; i < warmup + count; i++) {
+      SettingsUpdate update = new SettingsUpdate("zoom", IntNode.valueOf(100 + i % 2 * 10));
+      long t0 = System.nanoTime();
+      ipc.invoke(Channels.SETTINGS_UPDATE, update).toCompletableFuture().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      long t = System.nanoTime() - t0;
+      if (i >= warmup) {
+        h.recordValue(t);
+      }
+    }
+    return percentiles(h);
+  }
+
+  /** Up to {@code window} echo invokes in flight: invokes per second one renderer can drive. */
+  private ObjectNode echoPipelined(int bytes, int count, int window) throws Exception {
+    BenchChannels.Blob blob = new BenchChannels.Blob(new byte[bytes]);
+    Semaphore inFlight = new Semaphore(window);
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    long t0 = System.nanoTime();
+    for (int i = 0; i < count && failure.get() == null; i++) {
+      inFlight.acquire();
+      ipc.invoke(BenchChannels.ECHO, blob).whenComplete((r, e) -> {
+        if (e != null) {
+          failure.compareAndSet(null, e);
+        }
+        inFlight.release();
+      });
+    }
+    if (!inFlight.tryAcquire(window, TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+      throw new IllegalStateException("pipelined invokes did not complete");
+    }
+    if (failure.get() != null) {
+      throw new IllegalStateException(failure.get());
+    }
+    ObjectNode r = PayloadCodec.json().createObjectNode();
+    r.put("nanos", System.nanoTime() - t0);
+    r.put("count", count);
+    return r;
+  }
+
+  /**
+   * One-way sends counted by main's listener. Main grants credit as it counts, and at most
+   * {@code window} sends are unacknowledged: Artery drops silently when its outbound queue is full.
+   */
+  private ObjectNode events(int bytes, int count, int window) throws Exception {
+    BenchChannels.Blob blob = new BenchChannels.Blob(new byte[bytes]);
+    credits.drainPermits();
+    credited.set(0);
+    CompletableFuture<Long> done = new CompletableFuture<>();
+    creditTarget.set(new CompletableFuture<>());
+    credits.release(window);
+    long t0 = System.nanoTime();
+    for (int i = 0; i < count; i++) {
+      if (!credits.tryAcquire(TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+        throw new IllegalStateException("no credit from main after " + i + " events");
+      }
+      ipc.send(BenchChannels.EVENT, blob);
+    }
+    long deadline = System.nanoTime() + TIMEOUT.toNanos();
+    while (credited.get() < count && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+      Thread.sleep(0, 100_000);
+    }
+    long nanos = System.nanoTime() - t0;
+    creditTarget.set(null);
+    done.complete(credited.get());
+    ObjectNode r = PayloadCodec.json().createObjectNode();
+    r.put("nanos", nanos);
+    r.put("count", count);
+    r.put("received", credited.get());
+    return r;
+  }
+
+  /** From now on, acknowledge every broadcast tick and every state delta with the time it arrived. */
+  private ObjectNode listen() {
+    ipc.on(BenchChannels.BROADCAST, tick ->
+        ipc.send(BenchChannels.ACK, new BenchChannels.Ack(tick.seq(), System.nanoTime())));
+    ipc.on(Channels.STATE_SYNC, sync -> {
+      long now = System.nanoTime();
+      if (!sync.snapshot()) {
+        ipc.send(BenchChannels.ACK, new BenchChannels.Ack(-sync.version(), now));
+      }
+    });
+    return PayloadCodec.json().createObjectNode();
+  }
+
+  /**
+   * Opens {@code count} tabs through tab:create, {@code window} calls in flight, 100 per window:
+   * every tab:create republishes its window (with its tab list) to the state, so one window with
+   * 10,000 tabs would measure that list rather than the tabs.
+   */
+  private ObjectNode tabs(int count, int window) throws Exception {
+    Semaphore inFlight = new Semaphore(window);
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    long t0 = System.nanoTime();
+    String windowId = null;
+    for (int i = 0; i < count && failure.get() == null; i++) {
+      if (i % 100 == 0) {
+        windowId = ipc.invoke(Channels.WINDOW_CREATE, new WindowCreate("bench " + i / 100, null)).toCompletableFuture()
+            .get(TIMEOUT.toSeconds(), TimeUnit.SECONDS).windowId();
+      }
+      inFlight.acquire();
+      ipc.invoke(Channels.TAB_CREATE, new TabCreate(windowId, "about:blank", false)).whenComplete((r, e) -> {
+        if (e != null) {
+          failure.compareAndSet(null, e);
+        }
+        inFlight.release();
+      });
+    }
+    if (!inFlight.tryAcquire(window, 120, TimeUnit.SECONDS)) {
+      throw new IllegalStateException("tab:create calls did not complete");
+    }
+    if (failure.get() != null) {
+      throw new IllegalStateException(failure.get());
+    }
+    ObjectNode r = PayloadCodec.json().createObjectNode();
+    r.put("nanos", System.nanoTime() - t0);
+    r.put("count", count);
+    return r;
+  }
+
+  static ObjectNode percentiles(Histogram h) {
+    ObjectNode r = PayloadCodec.json().createObjectNode();
+    r.put("count", h.getTotalCount());
+    r.put("p50", h.getValueAtPercentile(50) / 1000.0);
+    r.put("p90", h.getValueAtPercentile(90) / 1000.0);
+    r.put("p99", h.getValueAtPercentile(99) / 1000.0);
+    r.put("p999", h.getValueAtPercentile(99.9) / 1000.0);
+    r.put("max", h.getMaxValue() / 1000.0);
+    return r;
+  }
+}

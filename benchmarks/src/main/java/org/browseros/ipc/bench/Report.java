@@ -1,0 +1,181 @@
+package org.browseros.ipc.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.HdrHistogram.Histogram;
+
+/** The harness's results: rows as measured, rendered as one table with ratios to the baselines. */
+public final class Report {
+  /** Percentiles in microseconds, or {@code unsupported} with the reason. */
+  public record Latency(String name, int bytes, double p50, double p90, double p99, double p999, long count, String unsupported,
+      String load) {}
+
+  /** The 1-minute load average when a row was recorded: other work on the machine skews figures. */
+  static String load() {
+    try {
+      return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).split(" ")[0];
+    } catch (java.io.IOException | RuntimeException e) {
+      return "?";
+    }
+  }
+
+  public record Throughput(String name, long count, long nanos, String load) {
+    double perSecond() {
+      return count / (nanos / 1e9);
+    }
+  }
+
+  public record Target(String name, String measured, boolean pass) {}
+
+  private final List<Latency> latencies = new ArrayList<>();
+  private final List<Throughput> throughputs = new ArrayList<>();
+  private final Map<String, String> values = new LinkedHashMap<>();
+  private final List<Target> targets = new ArrayList<>();
+  private final List<String> notes = new ArrayList<>();
+
+  synchronized void latency(String name, int bytes, Histogram h) {
+    add(new Latency(name, bytes, h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(90) / 1000.0,
+        h.getValueAtPercentile(99) / 1000.0, h.getValueAtPercentile(99.9) / 1000.0, h.getTotalCount(), null, load()));
+  }
+
+  synchronized void latency(String name, int bytes, JsonNode r) {
+    if (r.has("error")) {
+      unsupported(name, bytes, r.get("error").asText());
+      return;
+    }
+    add(new Latency(name, bytes, r.get("p50").asDouble(), r.get("p90").asDouble(), r.get("p99").asDouble(),
+        r.get("p999").asDouble(), r.get("count").asLong(), null, load()));
+  }
+
+  synchronized void unsupported(String name, int bytes, String why) {
+    add(new Latency(name, bytes, 0, 0, 0, 0, 0, why, load()));
+  }
+
+  private void add(Latency l) {
+    latencies.add(l);
+    System.err.println("[bench] " + l);
+  }
+
+  synchronized void throughput(String name, long count, long nanos) {
+    Throughput t = new Throughput(name, count, nanos, load());
+    throughputs.add(t);
+    System.err.printf("[bench] %s: %.0f msgs/s%n", name, t.perSecond());
+  }
+
+  synchronized void value(String name, String value) {
+    values.put(name, value);
+    System.err.println("[bench] " + name + ": " + value);
+  }
+
+  synchronized void target(String name, String measured, boolean pass) {
+    targets.add(new Target(name, measured, pass));
+  }
+
+  synchronized void note(String note) {
+    notes.add(note);
+    System.err.println("[bench] " + note);
+  }
+
+  public synchronized List<Latency> latencies() {
+    return List.copyOf(latencies);
+  }
+
+  public synchronized List<Throughput> throughputs() {
+    return List.copyOf(throughputs);
+  }
+
+  public synchronized List<Target> targets() {
+    List<Target> all = new ArrayList<>(derivedTargets());
+    all.addAll(targets);
+    return all;
+  }
+
+  private Optional<Latency> find(String prefix, int bytes) {
+    return latencies.stream().filter(l -> l.name().startsWith(prefix) && l.bytes() == bytes && l.unsupported() == null).findFirst();
+  }
+
+  private Optional<Throughput> findThroughput(String prefix) {
+    return throughputs.stream().filter(t -> t.name().startsWith(prefix)).findFirst();
+  }
+
+  private List<Target> derivedTargets() {
+    List<Target> t = new ArrayList<>();
+    Optional<Latency> ours = find("ours: invoke app echo", 100);
+    Optional<Latency> node = find("baseline: Node.js", 100);
+    Optional<Latency> raw = find("raw Artery", 100);
+    if (ours.isPresent() && node.isPresent()) {
+      t.add(new Target("small invoke p50 ≤ 1.0x Node IPC", ratio(ours.get().p50(), node.get().p50()),
+          ours.get().p50() <= node.get().p50()));
+      t.add(new Target("small invoke p99 ≤ 1.0x Node IPC", ratio(ours.get().p99(), node.get().p99()),
+          ours.get().p99() <= node.get().p99()));
+    }
+    Optional<Latency> oursHuge = find("ours: invoke app echo", 1024 * 1024);
+    Optional<Latency> nodeHuge = find("baseline: Node.js", 1024 * 1024);
+    if (oursHuge.isPresent() && nodeHuge.isPresent()) {
+      t.add(new Target("1 MiB invoke p50 ≤ 1.0x Node", ratio(oursHuge.get().p50(), nodeHuge.get().p50()),
+          oursHuge.get().p50() <= nodeHuge.get().p50()));
+    } else {
+      t.add(new Target("1 MiB invoke p50 ≤ 1.0x Node", latencies.stream().filter(l -> l.name().startsWith("ours: invoke app echo") && l.bytes() == 1024 * 1024)
+          .map(Latency::unsupported).findFirst().orElse("not measured"), false));
+    }
+    Optional<Throughput> oursEvents = findThroughput("ours: send renderer→main");
+    Optional<Throughput> nodeEvents = findThroughput("baseline: Node.js fork IPC one-way");
+    if (oursEvents.isPresent() && nodeEvents.isPresent()) {
+      double r = oursEvents.get().perSecond() / nodeEvents.get().perSecond();
+      t.add(new Target("event throughput ≥ 1.5x Node one-way (1 renderer)", String.format("%.2fx", r), r >= 1.5));
+    }
+    if (ours.isPresent() && raw.isPresent()) {
+      double r = ours.get().p50() / raw.get().p50();
+      t.add(new Target("our layers ≤ 15% over raw Artery (100 B p50)", String.format("+%.0f%%", (r - 1) * 100), r <= 1.15));
+    }
+    return t;
+  }
+
+  private static String ratio(double a, double b) {
+    return String.format("%.1f vs %.1f µs = %.2fx", a, b, a / b);
+  }
+
+  /** The table, as committed in docs/PERFORMANCE.md. */
+  public synchronized String render() {
+    StringBuilder sb = new StringBuilder();
+    sb.append("Latency, sequential round trips (µs). Ratios of p50 / p99 to the baseline of the same size in this run.\n\n");
+    sb.append("| path | payload | p50 | p90 | p99 | p99.9 | n | vs Node p50/p99 | vs raw Artery p50/p99 | load |\n");
+    sb.append("|---|---|---|---|---|---|---|---|---|---|\n");
+    for (Latency l : latencies) {
+      String size = l.bytes() == 0 ? "-" : l.bytes() >= 1024 ? (l.bytes() / 1024) + " KiB" : l.bytes() + " B";
+      if (l.unsupported() != null) {
+        sb.append(String.format("| %s | %s | %s | | | | | | | %s |%n", l.name(), size, l.unsupported(), l.load()));
+        continue;
+      }
+      sb.append(String.format("| %s | %s | %.0f | %.0f | %.0f | %.0f | %d | %s | %s | %s |%n", l.name(), size,
+          l.p50(), l.p90(), l.p99(), l.p999(), l.count(),
+          rel(l, find("baseline: Node.js", l.bytes())), rel(l, find("raw Artery", l.bytes())), l.load()));
+    }
+    sb.append("\nThroughput\n\n| path | messages | msgs/s | load |\n|---|---|---|---|\n");
+    for (Throughput t : throughputs) {
+      sb.append(String.format("| %s | %d | %,.0f | %s |%n", t.name(), t.count(), t.perSecond(), t.load()));
+    }
+    sb.append("\nOther measurements\n\n| what | value |\n|---|---|\n");
+    values.forEach((k, v) -> sb.append("| ").append(k).append(" | ").append(v).append(" |\n"));
+    sb.append("\nTargets of the issue\n\n| target | measured | result |\n|---|---|---|\n");
+    for (Target t : targets()) {
+      sb.append("| ").append(t.name()).append(" | ").append(t.measured()).append(" | ").append(t.pass() ? "PASS" : "FAIL").append(" |\n");
+    }
+    if (!notes.isEmpty()) {
+      sb.append("\nNotes\n\n");
+      notes.forEach(n -> sb.append("- ").append(n).append('\n'));
+    }
+    return sb.toString();
+  }
+
+  private static String rel(Latency l, Optional<Latency> base) {
+    if (base.isEmpty() || base.get() == l || base.get().p50() == 0) {
+      return "";
+    }
+    return String.format("%.2fx / %.2fx", l.p50() / base.get().p50(), l.p99() / base.get().p99());
+  }
+}

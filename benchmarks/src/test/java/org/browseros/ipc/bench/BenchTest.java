@@ -1,0 +1,32 @@
+package org.browseros.ipc.bench;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The harness runs end to end with tiny counts: every row is measured, nothing is hidden. */
+class BenchTest {
+
+  @Test
+  @Timeout(240)
+  void shouldMeasureEveryPathWithTinyCounts() throws Exception {
+    Report report = Bench.run(Bench.Counts.smoke());
+
+    Report.Latency echo = report.latencies().stream()
+        .filter(l -> l.name().startsWith("ours: invoke app echo") && l.bytes() == 100).findFirst().orElseThrow();
+    assertNull(echo.unsupported(), "100 B echo through the full stack");
+    assertTrue(echo.count() == 100 && echo.p50() > 0, "measured 100 round trips: " + echo);
+    assertTrue(report.latencies().stream().anyMatch(l -> l.name().startsWith("raw Artery") && l.unsupported() == null));
+    assertTrue(report.latencies().stream().anyMatch(l -> l.name().startsWith("floor: Java Unix domain socket")));
+    assertTrue(report.latencies().stream().anyMatch(l -> l.name().startsWith("ours: ipcMain.broadcast")));
+    assertTrue(report.throughputs().stream().anyMatch(t -> t.name().startsWith("ours: send renderer→main") && t.count() == 512));
+    assertTrue(report.throughputs().stream().anyMatch(t -> t.name().startsWith("ours: tab:create") && t.count() == 20));
+    String table = report.render();
+    assertTrue(table.contains("| small invoke p50 ≤ 1.0x Node IPC |") || table.contains("Node.js baseline skipped"), table);
+    assertFalse(table.contains("failed:"), table);
+  }
+}
