@@ -247,6 +247,8 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
         getContext().getLog().warn("Envelope on [{}] before Welcome: dropped", e.channel());
         return this;
       }
+      // Anything from main proves it alive: under a flood the acks queue behind the data.
+      unackedHeartbeats = 0;
       return onEnvelope(e);
     }
     getContext().getLog().warn("Unexpected message from main: {}", message.getClass().getName());
