@@ -101,6 +101,8 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
 
   private final TimerScheduler<Command> timers;
   private final ConnectOptions options;
+  // Larger envelopes would exceed Artery's frame and be dropped on the floor: refuse them here instead.
+  private final long maxPayloadBytes;
   private final StateReplica replica;
   private final Events events;
   private final ActorRef<ToRenderer> self;
@@ -127,6 +129,7 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
     super(context);
     this.timers = timers;
     this.options = options;
+    this.maxPayloadBytes = context.getSystem().settings().config().getBytes("browseros.renderer.max-payload-size");
     this.replica = replica;
     this.events = events;
     this.self = context.messageAdapter(ToRenderer.class, FromMain::new);
@@ -358,6 +361,12 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
       invoke.replyTo().tell(StatusReply.error(new IpcException(ErrorCode.CONNECTION, "Not connected to main")));
       return this;
     }
+    if (request.payload().length > maxPayloadBytes) {
+      invoke.replyTo().tell(StatusReply.error(new IpcException(new IpcError(ErrorCode.TOO_LARGE,
+          "Payload of " + request.payload().length + " bytes exceeds the limit of " + maxPayloadBytes + " bytes",
+          request.channel(), request.id()))));
+      return this;
+    }
     pending.put(request.id(), new Pending(request.channel(), invoke.timeout(), invoke.replyTo()));
     timers.startSingleTimer(request.id(), new InvokeTimedOut(request.id()), invoke.timeout());
     connection.tell(request);
@@ -376,6 +385,13 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
   private Behavior<Command> onSend(Send send) {
     if (connection == null) {
       getContext().getLog().warn("Not connected: dropped a send on [{}]", send.event().channel());
+      return this;
+    }
+    if (send.event().payload().length > maxPayloadBytes) {
+      IpcError error = new IpcError(ErrorCode.TOO_LARGE, "Payload of " + send.event().payload().length
+          + " bytes exceeds the limit of " + maxPayloadBytes + " bytes", send.event().channel(), send.event().id());
+      getContext().getLog().warn("Not sending on [{}]: {}", send.event().channel(), error.message());
+      events.error(error);
       return this;
     }
     connection.tell(send.event());
