@@ -129,6 +129,7 @@ public final class MainNode implements AutoCloseable {
       Caller caller = new Caller("inspector", config.getString("browseros.renderers.profile"), RendererSupervisor.DEVTOOLS_CAPABILITY);
       InspectorServer inspector = InspectorServer.start(edge, config.getInt("browseros.inspector.port"), dataDir,
           new InspectorServer.Sources(monitor, admission, core, caller, state));
+      CoordinatedShutdown.get(edge).addTask(CoordinatedShutdown.PhaseServiceUnbind(), "inspector-unbind", inspector::stop);
       log.info("IPC inspector at http://127.0.0.1:{}/ (token in [{}])", inspector.port(), dataDir.resolve(InspectorServer.URL_FILE));
       return inspector;
     } catch (Exception e) {

@@ -128,17 +128,22 @@ public final class InspectorServer implements AutoCloseable {
     return token;
   }
 
-  @Override
-  public void close() {
-    try {
-      binding.terminate(Duration.ofSeconds(2)).toCompletableFuture().get(5, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      log.debug("Inspector binding did not terminate cleanly", e);
-    }
+  /** Deletes the URL file (it would name a dead inspector) and unbinds, ending open feeds. */
+  public CompletionStage<org.apache.pekko.Done> stop() {
     try {
       Files.deleteIfExists(urlFile);
     } catch (IOException e) {
       log.warn("Could not delete [{}]", urlFile, e);
+    }
+    return binding.terminate(Duration.ofSeconds(2)).thenApply(terminated -> org.apache.pekko.Done.getInstance());
+  }
+
+  @Override
+  public void close() {
+    try {
+      stop().toCompletableFuture().get(5, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      log.debug("Inspector binding did not terminate cleanly", e);
     }
   }
 

@@ -69,7 +69,8 @@ class ScriptsEndToEndTest {
   @BeforeAll
   void startMainProcess() throws Exception {
     main = script("main-process", "--data-dir", dataDir.toString(), "--renderers", "1",
-        "--edge-port", String.valueOf(freePort()), "--core-port", String.valueOf(freePort()))
+        "--edge-port", String.valueOf(freePort()), "--core-port", String.valueOf(freePort()),
+        "--inspector-port", "0")
         .redirectErrorStream(true)
         .start();
     CompletableFuture<String> ready = new CompletableFuture<>();
@@ -91,6 +92,22 @@ class ScriptsEndToEndTest {
     reader.start();
     String line = ready.get(120, TimeUnit.SECONDS);
     assertTrue(line.contains("1 renderer(s) connected"), line);
+    inspectorLine = waitForLine(l -> l.startsWith("Inspector: "));
+  }
+
+  String inspectorLine;
+
+  private String waitForLine(java.util.function.Predicate<String> match) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (System.nanoTime() < deadline) {
+      for (String l : mainOutput) {
+        if (match.test(l)) {
+          return l;
+        }
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("No such line in " + mainOutput);
   }
 
   @AfterAll
@@ -201,6 +218,86 @@ class ScriptsEndToEndTest {
   }
 
   @Test
+  @Order(5)
+  void shouldPrintTheInspectorUrlAfterTheReadyLineAndProfilerFiguresAsJson() throws Exception {
+    int ready = -1;
+    for (int i = 0; i < mainOutput.size(); i++) {
+      if (mainOutput.get(i).contains("main process ready")) {
+        ready = i;
+      }
+    }
+    assertEquals("Inspector: " + Files.readString(dataDir.resolve("inspector.url")).strip(), mainOutput.get(ready + 1));
+    assertTrue(inspectorLine.matches("Inspector: http://127\\.0\\.0\\.1:\\d+/\\?token=[A-Za-z0-9_-]{40,}"), inspectorLine);
+
+    Result stats = ipc(null, "stats");
+    assertEquals(0, stats.exit(), stats.stderr());
+    JsonNode tabCreate = null;
+    for (JsonNode channel : stats.json().get("channels")) {
+      if (channel.get("channel").asText().equals("tab:create")) {
+        tabCreate = channel;
+      }
+    }
+    assertNotNull(tabCreate, stats.stdout());
+    assertTrue(tabCreate.get("sinceStart").get("messages").asLong() >= 1, stats.stdout());
+    assertTrue(tabCreate.get("sinceStart").get("p99Ms").asDouble() > 0, stats.stdout());
+    // The earlier invoke of a missing tab shows up as an error by code.
+    JsonNode tabUpdate = null;
+    for (JsonNode channel : stats.json().get("channels")) {
+      if (channel.get("channel").asText().equals("tab:update")) {
+        tabUpdate = channel;
+      }
+    }
+    assertNotNull(tabUpdate, stats.stdout());
+    assertEquals(1, tabUpdate.get("sinceStart").get("errors").get("NOT_FOUND").asInt(), stats.stdout());
+  }
+
+  @Test
+  @Order(5)
+  void shouldTailFilteredMessagesWithMonitor() throws Exception {
+    Process monitor = script("ipc", "--data-dir", dataDir.toString(), "monitor",
+        "--channel", "power:*", "--count", "2").start();
+    CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(monitor.getInputStream()));
+    try {
+      // The monitor subscribes in its own time: send until it has seen a request and its reply.
+      for (int i = 0; i < 20 && monitor.isAlive(); i++) {
+        ipc(null, "invoke", "settings:get");
+        ipc(null, "invoke", "power:state");
+      }
+      assertTrue(monitor.waitFor(30, TimeUnit.SECONDS), "monitor stops after --count messages");
+      assertEquals(0, monitor.exitValue());
+      List<String> lines = out.get(5, TimeUnit.SECONDS).lines().toList();
+      assertEquals(2, lines.size(), String.join("\n", lines));
+      assertTrue(lines.stream().allMatch(l -> l.contains("power:state")), String.join("\n", lines));
+      assertTrue(lines.stream().anyMatch(l -> l.contains(" ms ")), "the reply line shows its latency: " + lines);
+    } finally {
+      monitor.destroyForcibly();
+    }
+
+    Result json = ipcMonitorJson();
+    assertEquals(0, json.exit(), json.stderr());
+  }
+
+  private Result ipcMonitorJson() throws Exception {
+    Process monitor = script("ipc", "--data-dir", dataDir.toString(), "monitor", "--json", "--type", "COMMAND",
+        "--channel", "settings:*", "--count", "1").start();
+    CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(monitor.getInputStream()));
+    CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(monitor.getErrorStream()));
+    try {
+      for (int i = 0; i < 20 && monitor.isAlive(); i++) {
+        ipc(null, "invoke", "settings:get");
+      }
+      assertTrue(monitor.waitFor(30, TimeUnit.SECONDS));
+      String stdout = out.get(5, TimeUnit.SECONDS);
+      JsonNode message = PayloadCodec.parseJson(stdout.strip());
+      assertEquals("settings:get", message.get("channel").asText());
+      assertEquals("COMMAND", message.get("type").asText());
+      return new Result(monitor.exitValue(), stdout, err.get(5, TimeUnit.SECONDS));
+    } finally {
+      monitor.destroyForcibly();
+    }
+  }
+
+  @Test
   @Order(6)
   void shouldStopEverythingOnCtrlC() throws Exception {
     List<ProcessHandle> renderers = main.descendants().filter(p -> p.info().commandLine().map(c -> c.contains("RendererMain")).orElse(true)).toList();
@@ -213,5 +310,9 @@ class ScriptsEndToEndTest {
     }
     assertTrue(renderers.stream().noneMatch(ProcessHandle::isAlive), "no renderer outlives main");
     assertFalse(Files.exists(dataDir.resolve("devtools.credential")), "a stopped main leaves no live-looking credential");
+    assertFalse(Files.exists(dataDir.resolve("inspector.url")), "nor an inspector URL");
+    String log = Files.readString(dataDir.resolve("logs").resolve("main.log"));
+    assertTrue(log.contains("IPC inspector at"), log);
+    assertTrue(log.contains("Error reply to renderer") && log.contains("NOT_FOUND"), "error replies are logged");
   }
 }
