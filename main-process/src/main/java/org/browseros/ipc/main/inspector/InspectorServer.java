@@ -333,7 +333,7 @@ public final class InspectorServer implements AutoCloseable {
       node.put("direction", m.inbound() ? "in" : "out");
       node.put("renderer", m.rendererId());
       node.put("channel", m.channel());
-      node.put("type", m.type().name());
+      node.put("type", String.valueOf(m.type()));
       node.put("id", m.envelope().id());
       if (m.envelope().inReplyTo() != null) {
         node.put("inReplyTo", m.envelope().inReplyTo());

@@ -158,7 +158,7 @@ public final class IpcMonitor implements MessageTap {
     MDC.put(MDC_CHANNEL, envelope.channel());
     MDC.put(MDC_RENDERER, message.rendererId());
     MDC.put(MDC_REQUEST_ID, envelope.inReplyTo() != null ? envelope.inReplyTo() : envelope.id());
-    MDC.put(MDC_TYPE, envelope.type().name());
+    MDC.put(MDC_TYPE, String.valueOf(envelope.type()));
     try {
       if (logMessage) {
         MESSAGES.info("{} [{}] {} {}: {}", message.inbound() ? "from" : "to", message.rendererId(), envelope.type(),

@@ -278,6 +278,15 @@ class InspectorServerTest {
   }
 
   @Test
+  void shouldAnswerBadFiltersWithBadRequest() throws Exception {
+    HttpResponse<String> response = get("/api/feed?type=SHOUT&" + token());
+    assertEquals(400, response.statusCode());
+    assertEquals("VALIDATION", PayloadCodec.parseJson(response.body()).get("error").get("code").asText());
+    assertEquals(400, get("/api/messages?limit=0&" + token()).statusCode());
+    assertEquals(404, get("/api/messages/999999?" + token()).statusCode());
+  }
+
+  @Test
   void shouldCompareTokensExactly() {
     assertTrue(InspectorServer.tokenMatches("abc", "abc"));
     assertFalse(InspectorServer.tokenMatches("abc", "abd"));
