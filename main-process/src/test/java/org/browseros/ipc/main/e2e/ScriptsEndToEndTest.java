@@ -210,7 +210,20 @@ class ScriptsEndToEndTest {
   @Test
   @Order(5)
   void shouldListenToEnvelopes() throws Exception {
-    Result listen = ipc(null, "listen", "system:event", "--count", "1");
+    Process listener = script("ipc", "--data-dir", dataDir.toString(), "listen", "system:event", "--count", "1").start();
+    CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(listener.getInputStream()));
+    CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(listener.getErrorStream()));
+    try {
+      // The listener's own "attached" event may pass before it listens: make events (a console
+      // attaches and leaves with each call) until it has printed one.
+      for (int i = 0; i < 10 && !listener.waitFor(2, TimeUnit.SECONDS); i++) {
+        ipc(null, "invoke", "power:state");
+      }
+      assertTrue(listener.waitFor(30, TimeUnit.SECONDS), "listen stops after --count envelopes");
+    } finally {
+      listener.destroyForcibly();
+    }
+    Result listen = new Result(listener.exitValue(), out.get(5, TimeUnit.SECONDS), err.get(5, TimeUnit.SECONDS));
     assertEquals(0, listen.exit(), listen.stderr());
     JsonNode envelope = PayloadCodec.parseJson(listen.stdout().lines().findFirst().orElseThrow());
     assertEquals("system:event", envelope.get("channel").asText());
