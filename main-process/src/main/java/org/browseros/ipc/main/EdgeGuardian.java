@@ -12,6 +12,7 @@ import org.browseros.ipc.main.gateway.Gateway;
 import org.browseros.ipc.main.gateway.GatewaySettings;
 import org.browseros.ipc.main.ipc.CoreApi;
 import org.browseros.ipc.main.ipc.IpcMain;
+import org.browseros.ipc.main.monitor.MessageTap;
 
 /**
  * The user guardian of the edge system ({@code /user}): its one child is the gateway, so the
@@ -22,9 +23,13 @@ public final class EdgeGuardian extends AbstractBehavior<EdgeGuardian.Command> {
   public interface Command {}
 
   /** Spawns the gateway once the core is up, and answers with the registry of its connections. */
-  public record StartGateway(
-      CoreApi core, IpcMain ipcMain, Admission admission, GatewaySettings settings, ActorRef<ConnectionRegistry> replyTo)
-      implements Command {}
+  public record StartGateway(CoreApi core, IpcMain ipcMain, Admission admission, GatewaySettings settings,
+      MessageTap tap, ActorRef<ConnectionRegistry> replyTo) implements Command {
+    public StartGateway(
+        CoreApi core, IpcMain ipcMain, Admission admission, GatewaySettings settings, ActorRef<ConnectionRegistry> replyTo) {
+      this(core, ipcMain, admission, settings, MessageTap.NONE, replyTo);
+    }
+  }
 
   public static Behavior<Command> create() {
     return Behaviors.setup(EdgeGuardian::new);
@@ -41,7 +46,8 @@ public final class EdgeGuardian extends AbstractBehavior<EdgeGuardian.Command> {
 
   private Behavior<Command> onStartGateway(StartGateway start) {
     ConnectionRegistry registry = new ConnectionRegistry(getContext().getSystem().scheduler());
-    getContext().spawn(Gateway.create(start.core(), start.ipcMain(), start.admission(), registry, start.settings()), "gateway");
+    getContext().spawn(Gateway.create(start.core(), start.ipcMain(), start.admission(), registry, start.settings(), start.tap()),
+        "gateway");
     start.ipcMain().attach(registry);
     start.replyTo().tell(registry);
     return this;

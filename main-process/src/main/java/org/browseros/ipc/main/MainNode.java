@@ -13,7 +13,11 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.browseros.ipc.main.gateway.Admission;
 import org.browseros.ipc.main.gateway.ConnectionRegistry;
 import org.browseros.ipc.main.gateway.GatewaySettings;
+import org.browseros.ipc.main.inspector.InspectorServer;
+import org.browseros.ipc.main.ipc.Caller;
 import org.browseros.ipc.main.ipc.IpcMain;
+import org.browseros.ipc.main.monitor.IpcMonitor;
+import org.browseros.ipc.main.monitor.StateWatcher;
 import org.browseros.ipc.main.renderers.RendererSupervisor;
 import org.browseros.ipc.main.renderers.SupervisorAdmission;
 import org.browseros.ipc.protocol.renderers.RendererInfo;
@@ -37,9 +41,12 @@ public final class MainNode implements AutoCloseable {
   private final ConnectionRegistry connections;
   private final String gatewayPath;
   private final Path dataDir;
+  private final IpcMonitor monitor;
+  private final InspectorServer inspector;
 
   private MainNode(Config config, ActorSystem<CoreGuardian.Command> core, ActorSystem<EdgeGuardian.Command> edge,
-      IpcMain ipcMain, Admission admission, ConnectionRegistry connections, String gatewayPath, Path dataDir) {
+      IpcMain ipcMain, Admission admission, ConnectionRegistry connections, String gatewayPath, Path dataDir,
+      IpcMonitor monitor, InspectorServer inspector) {
     this.config = config;
     this.core = core;
     this.edge = edge;
@@ -48,6 +55,8 @@ public final class MainNode implements AutoCloseable {
     this.connections = connections;
     this.gatewayPath = gatewayPath;
     this.dataDir = dataDir;
+    this.monitor = monitor;
+    this.inspector = inspector;
   }
 
   /** Starts a main process with a fresh {@link IpcMain}. */
@@ -79,8 +88,10 @@ public final class MainNode implements AutoCloseable {
               replyTo -> new CoreGuardian.Start(gatewayPath, replyTo), startTimeout, core.scheduler())
           .toCompletableFuture().get(startTimeout.toSeconds(), TimeUnit.SECONDS);
       Admission admission = new SupervisorAdmission(started.supervisor(), core.scheduler(), settings.authenticationTimeout());
+      IpcMonitor monitor = new IpcMonitor(config.getDuration("browseros.monitor.slow-threshold"));
+      monitor.logChannels(config.getStringList("browseros.monitor.log-channels"));
       ConnectionRegistry connections = AskPattern.<EdgeGuardian.Command, ConnectionRegistry>ask(edge,
-              replyTo -> new EdgeGuardian.StartGateway(started.domain(), ipcMain, admission, settings, replyTo),
+              replyTo -> new EdgeGuardian.StartGateway(started.domain(), ipcMain, admission, settings, monitor, replyTo),
               startTimeout, edge.scheduler())
           .toCompletableFuture().get(startTimeout.toSeconds(), TimeUnit.SECONDS);
       awaitFile(credential, Duration.ofSeconds(10));
@@ -94,13 +105,36 @@ public final class MainNode implements AutoCloseable {
             return java.util.concurrent.CompletableFuture.completedFuture(org.apache.pekko.Done.getInstance());
           });
       log.info("Gateway up at [{}]", gatewayPath);
-      return new MainNode(config, core, edge, ipcMain, admission, connections, gatewayPath, dataDir);
+      InspectorServer inspector = startInspector(config, edge, dataDir, monitor, admission, started.domain());
+      return new MainNode(config, core, edge, ipcMain, admission, connections, gatewayPath, dataDir, monitor, inspector);
     } catch (Exception e) {
       if (edge != null) {
         edge.terminate();
       }
       core.terminate();
       throw e;
+    }
+  }
+
+  /** The state watcher and the inspector; null when disabled or its port is taken (main runs on without it). */
+  private static InspectorServer startInspector(Config config, ActorSystem<EdgeGuardian.Command> edge, Path dataDir,
+      IpcMonitor monitor, Admission admission, org.browseros.ipc.main.ipc.CoreApi core) {
+    var state = new java.util.concurrent.atomic.AtomicReference<>(StateWatcher.View.EMPTY);
+    edge.systemActorOf(StateWatcher.create(core, state), "state-watcher", org.apache.pekko.actor.typed.Props.empty());
+    try {
+      Files.deleteIfExists(dataDir.resolve(InspectorServer.URL_FILE));
+      if (!config.getBoolean("browseros.inspector.enabled")) {
+        return null;
+      }
+      Caller caller = new Caller("inspector", config.getString("browseros.renderers.profile"), RendererSupervisor.DEVTOOLS_CAPABILITY);
+      InspectorServer inspector = InspectorServer.start(edge, config.getInt("browseros.inspector.port"), dataDir,
+          new InspectorServer.Sources(monitor, admission, core, caller, state));
+      CoordinatedShutdown.get(edge).addTask(CoordinatedShutdown.PhaseServiceUnbind(), "inspector-unbind", inspector::stop);
+      log.info("IPC inspector at http://127.0.0.1:{}/ (token in [{}])", inspector.port(), dataDir.resolve(InspectorServer.URL_FILE));
+      return inspector;
+    } catch (Exception e) {
+      log.warn("The IPC inspector could not start (port {}): main runs on without it", config.getInt("browseros.inspector.port"), e);
+      return null;
     }
   }
 
@@ -170,6 +204,16 @@ public final class MainNode implements AutoCloseable {
     return dataDir;
   }
 
+  /** The IPC monitor every connection reports to: metrics, message logging, live watchers. */
+  public IpcMonitor monitor() {
+    return monitor;
+  }
+
+  /** The inspector, if it started. */
+  public java.util.Optional<InspectorServer> inspector() {
+    return java.util.Optional.ofNullable(inspector);
+  }
+
   public Config config() {
     return config;
   }
@@ -185,6 +229,9 @@ public final class MainNode implements AutoCloseable {
   /** Stops the edge first (connections close), then the core (the supervisor stops every renderer). */
   @Override
   public void close() {
+    if (inspector != null) {
+      inspector.close();
+    }
     edge.terminate();
     awaitTermination(edge);
     core.terminate();

@@ -25,6 +25,9 @@ public final class MainProcess implements Callable<Integer> {
   @Option(names = "--edge-port", description = "Loopback port renderers connect to (default 25520).")
   Integer edgePort;
 
+  @Option(names = "--inspector-port", description = "Loopback port of the IPC inspector (default 25580; 0: any free port).")
+  Integer inspectorPort;
+
   @Option(names = "--core-port", description = "Loopback port of the core cluster system (default 25521).")
   Integer corePort;
 
@@ -51,13 +54,19 @@ public final class MainProcess implements Callable<Integer> {
     if (corePort != null) {
       overrides.put("browseros.core.pekko.remote.artery.canonical.port", corePort);
     }
-    MainNode node = MainNode.start(MainConfig.load(overrides));
+    if (inspectorPort != null) {
+      overrides.put("browseros.inspector.port", inspectorPort);
+    }
+    var config = MainConfig.load(overrides);
+    MainLogging.useDataDir(Path.of(config.getString("browseros.data-dir")));
+    MainNode node = MainNode.start(config);
     Duration readyTimeout = node.config().getDuration("browseros.ready-timeout");
     boolean allConnected = node.awaitRenderersConnected(readyTimeout);
     long connected = node.connectedLaunchedRenderers();
     System.out.printf("Browser OS IPC main process ready in %d ms: gateway %s, %d renderer(s) connected%s, data dir %s%n",
         Duration.ofNanos(System.nanoTime() - started).toMillis(), node.gatewayPath(), connected,
         allConnected ? "" : " (some did not connect in time: see the logs)", node.dataDir());
+    node.inspector().ifPresent(inspector -> System.out.println("Inspector: " + inspector.url()));
     System.out.println("Console: scripts/ipc --data-dir " + node.dataDir() + " console    (Ctrl-C here stops everything)");
     System.out.flush();
     // CoordinatedShutdown runs on the JVM's shutdown hook (Ctrl-C): edge, then core, then renderers.

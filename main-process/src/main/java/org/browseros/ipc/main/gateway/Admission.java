@@ -20,4 +20,10 @@ public interface Admission {
   void disconnected(String rendererId, String reason);
 
   CompletionStage<RendererList> renderers();
+
+  /** Kills a launched renderer and launches it again (the inspector's restart button). */
+  default CompletionStage<org.apache.pekko.Done> restart(String rendererId) {
+    return java.util.concurrent.CompletableFuture.failedFuture(new org.browseros.ipc.protocol.IpcException(
+        org.browseros.ipc.protocol.ErrorCode.NOT_FOUND, "Renderers cannot be restarted here"));
+  }
 }

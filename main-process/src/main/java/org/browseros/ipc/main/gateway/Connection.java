@@ -19,6 +19,7 @@ import org.browseros.ipc.main.ipc.Caller;
 import org.browseros.ipc.main.ipc.CoreApi;
 import org.browseros.ipc.main.ipc.IpcMain;
 import org.browseros.ipc.main.ipc.IpcMainEvent;
+import org.browseros.ipc.main.monitor.MessageTap;
 import org.browseros.ipc.protocol.Channel;
 import org.browseros.ipc.protocol.Channels;
 import org.browseros.ipc.protocol.Direction;
@@ -74,8 +75,15 @@ public final class Connection extends AbstractBehavior<ToMain> {
 
   public static Behavior<ToMain> create(
       Caller caller, Outbound outbound, CoreApi core, IpcMain ipcMain, Admission admission, GatewaySettings settings) {
+    return create(caller, outbound, core, ipcMain, admission, settings, MessageTap.NONE);
+  }
+
+  /** @param tap sees every envelope in and out (the IPC monitor) */
+  public static Behavior<ToMain> create(Caller caller, Outbound outbound, CoreApi core, IpcMain ipcMain,
+      Admission admission, GatewaySettings settings, MessageTap tap) {
     return Behaviors.setup(context -> Behaviors.withTimers(timers ->
-        new Connection(context, timers, caller, outbound, core, ipcMain, admission, settings)));
+        new Connection(context, timers, caller, MessageTap.tapped(outbound, caller, tap), core, ipcMain, admission,
+            settings, tap)));
   }
 
   private final TimerScheduler<ToMain> timers;
@@ -85,6 +93,7 @@ public final class Connection extends AbstractBehavior<ToMain> {
   private final IpcMain ipcMain;
   private final Admission admission;
   private final GatewaySettings settings;
+  private final MessageTap tap;
   private final ActorRef<StateSync> stateAdapter;
   private final ActorRef<SystemEvent> systemEventAdapter;
   private final Map<String, PendingInvoke> pendingInvokes = new HashMap<>();
@@ -99,7 +108,8 @@ public final class Connection extends AbstractBehavior<ToMain> {
       CoreApi core,
       IpcMain ipcMain,
       Admission admission,
-      GatewaySettings settings) {
+      GatewaySettings settings,
+      MessageTap tap) {
     super(context);
     this.timers = timers;
     this.caller = caller;
@@ -108,6 +118,7 @@ public final class Connection extends AbstractBehavior<ToMain> {
     this.ipcMain = ipcMain;
     this.admission = admission;
     this.settings = settings;
+    this.tap = tap;
     this.stateAdapter = context.messageAdapter(StateSync.class, StateUpdated::new);
     this.systemEventAdapter = context.messageAdapter(SystemEvent.class, SystemEventPublished::new);
 
@@ -143,6 +154,7 @@ public final class Connection extends AbstractBehavior<ToMain> {
 
   private Behavior<ToMain> onEnvelope(Envelope envelope) {
     lastHeardNanos = System.nanoTime();
+    tap.inbound(caller, envelope);
     if (envelope.inReplyTo() != null) {
       return onRendererReply(envelope);
     }

@@ -13,6 +13,7 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.browseros.ipc.main.ipc.Caller;
 import org.browseros.ipc.main.ipc.CoreApi;
 import org.browseros.ipc.main.ipc.IpcMain;
+import org.browseros.ipc.main.monitor.MessageTap;
 import org.browseros.ipc.protocol.ErrorCode;
 import org.browseros.ipc.protocol.IpcError;
 import org.browseros.ipc.protocol.IpcException;
@@ -44,7 +45,13 @@ public final class Gateway extends AbstractBehavior<ToGateway> {
 
   public static Behavior<ToGateway> create(
       CoreApi core, IpcMain ipcMain, Admission admission, ConnectionRegistry registry, GatewaySettings settings) {
-    return Behaviors.setup(context -> new Gateway(context, core, ipcMain, admission, registry, settings));
+    return create(core, ipcMain, admission, registry, settings, MessageTap.NONE);
+  }
+
+  /** @param tap installed on every connection (the IPC monitor) */
+  public static Behavior<ToGateway> create(CoreApi core, IpcMain ipcMain, Admission admission,
+      ConnectionRegistry registry, GatewaySettings settings, MessageTap tap) {
+    return Behaviors.setup(context -> new Gateway(context, core, ipcMain, admission, registry, settings, tap));
   }
 
   private final CoreApi core;
@@ -52,6 +59,7 @@ public final class Gateway extends AbstractBehavior<ToGateway> {
   private final Admission admission;
   private final ConnectionRegistry registry;
   private final GatewaySettings settings;
+  private final MessageTap tap;
   private final SecureRandom random = new SecureRandom();
   // Renderers with a handshake under way or a live connection: a retried Hello from one of them
   // (sent while the Welcome was in flight) is a duplicate, not a new session.
@@ -63,13 +71,15 @@ public final class Gateway extends AbstractBehavior<ToGateway> {
       IpcMain ipcMain,
       Admission admission,
       ConnectionRegistry registry,
-      GatewaySettings settings) {
+      GatewaySettings settings,
+      MessageTap tap) {
     super(context);
     this.core = core;
     this.ipcMain = ipcMain;
     this.admission = admission;
     this.registry = registry;
     this.settings = settings;
+    this.tap = tap;
   }
 
   @Override
@@ -113,7 +123,7 @@ public final class Gateway extends AbstractBehavior<ToGateway> {
     Caller caller = authenticated.caller();
     String name = "connection-" + HexFormat.of().formatHex(nextToken());
     ActorRef<ToMain> connection = getContext().spawn(
-        Connection.create(caller, new ArteryOutbound(authenticated.hello().renderer()), core, ipcMain, admission, settings),
+        Connection.create(caller, new ArteryOutbound(authenticated.hello().renderer()), core, ipcMain, admission, settings, tap),
         name);
     getContext().watchWith(connection,
         new ConnectionStopped(caller.rendererId(), connection, authenticated.hello().renderer()));

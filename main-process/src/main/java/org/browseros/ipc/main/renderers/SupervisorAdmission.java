@@ -14,11 +14,14 @@ public final class SupervisorAdmission implements Admission {
   private final ActorRef<RendererSupervisor.Command> supervisor;
   private final Scheduler scheduler;
   private final Duration timeout;
+  private final Duration restartTimeout;
 
   public SupervisorAdmission(ActorRef<RendererSupervisor.Command> supervisor, Scheduler scheduler, Duration timeout) {
     this.supervisor = supervisor;
     this.scheduler = scheduler;
     this.timeout = timeout;
+    // A restart waits for the old process to stop and the new one to run.
+    this.restartTimeout = timeout.plusSeconds(15);
   }
 
   @Override
@@ -35,6 +38,12 @@ public final class SupervisorAdmission implements Admission {
   @Override
   public void disconnected(String rendererId, String reason) {
     supervisor.tell(new RendererSupervisor.Disconnected(rendererId, reason));
+  }
+
+  @Override
+  public CompletionStage<org.apache.pekko.Done> restart(String rendererId) {
+    return AskPattern.askWithStatus(supervisor, replyTo -> new RendererSupervisor.Restart(rendererId, replyTo),
+        restartTimeout, scheduler);
   }
 
   @Override

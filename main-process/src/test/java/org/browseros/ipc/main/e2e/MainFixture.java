@@ -45,6 +45,7 @@ final class MainFixture implements AutoCloseable {
     overrides.put("browseros.edge.pekko.remote.artery.canonical.port", 0);
     overrides.put("browseros.core.pekko.remote.artery.canonical.port", 0);
     overrides.put("browseros.renderers.backoff.min", "100ms");
+    overrides.put("browseros.inspector.port", 0);
     rendererClasspath().ifPresent(cp -> overrides.put("browseros.renderers.classpath", cp));
     overrides.putAll(extra);
     MainNode node = MainNode.start(MainConfig.load(overrides), ipcMain);

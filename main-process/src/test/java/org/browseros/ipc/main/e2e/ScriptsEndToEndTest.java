@@ -72,7 +72,8 @@ class ScriptsEndToEndTest {
   void startMainProcess() throws Exception {
     // Its own session and process group, as in a terminal, so that Ctrl-C can be sent to the group.
     main = setsid(script("main-process", "--data-dir", dataDir.toString(), "--renderers", "1",
-        "--edge-port", String.valueOf(freePort()), "--core-port", String.valueOf(freePort())))
+        "--edge-port", String.valueOf(freePort()), "--core-port", String.valueOf(freePort()),
+        "--inspector-port", "0"))
         .redirectErrorStream(true)
         .start();
     CompletableFuture<String> ready = new CompletableFuture<>();
@@ -94,6 +95,22 @@ class ScriptsEndToEndTest {
     reader.start();
     String line = ready.get(120, TimeUnit.SECONDS);
     assertTrue(line.contains("1 renderer(s) connected"), line);
+    inspectorLine = waitForLine(l -> l.startsWith("Inspector: "));
+  }
+
+  String inspectorLine;
+
+  private String waitForLine(java.util.function.Predicate<String> match) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (System.nanoTime() < deadline) {
+      for (String l : mainOutput) {
+        if (match.test(l)) {
+          return l;
+        }
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("No such line in " + mainOutput);
   }
 
   private static ProcessBuilder setsid(ProcessBuilder builder) {
@@ -240,6 +257,75 @@ class ScriptsEndToEndTest {
   }
 
   @Test
+  @Order(5)
+  void shouldPrintTheInspectorUrlAfterTheReadyLineAndProfilerFiguresAsJson() throws Exception {
+    int ready = -1;
+    for (int i = 0; i < mainOutput.size(); i++) {
+      if (mainOutput.get(i).contains("main process ready")) {
+        ready = i;
+      }
+    }
+    assertEquals("Inspector: " + Files.readString(dataDir.resolve("inspector.url")).strip(), mainOutput.get(ready + 1));
+    assertTrue(inspectorLine.matches("Inspector: http://127\\.0\\.0\\.1:\\d+/\\?token=[A-Za-z0-9_-]{40,}"), inspectorLine);
+
+    Result stats = ipc(null, "stats");
+    assertEquals(0, stats.exit(), stats.stderr());
+    JsonNode tabCreate = null;
+    for (JsonNode channel : stats.json().get("channels")) {
+      if (channel.get("channel").asText().equals("tab:create")) {
+        tabCreate = channel;
+      }
+    }
+    assertNotNull(tabCreate, stats.stdout());
+    assertTrue(tabCreate.get("sinceStart").get("messages").asLong() >= 1, stats.stdout());
+    assertTrue(tabCreate.get("sinceStart").get("p99Ms").asDouble() > 0, stats.stdout());
+    // The earlier invoke of a missing tab shows up as an error by code.
+    JsonNode tabUpdate = null;
+    for (JsonNode channel : stats.json().get("channels")) {
+      if (channel.get("channel").asText().equals("tab:update")) {
+        tabUpdate = channel;
+      }
+    }
+    assertNotNull(tabUpdate, stats.stdout());
+    assertEquals(1, tabUpdate.get("sinceStart").get("errors").get("NOT_FOUND").asInt(), stats.stdout());
+  }
+
+  @Test
+  @Order(5)
+  void shouldTailFilteredMessagesWithMonitor() throws Exception {
+    Process human = script("ipc", "--data-dir", dataDir.toString(), "monitor", "--channel", "power:*", "--count", "2").start();
+    Process none = script("ipc", "--data-dir", dataDir.toString(), "monitor", "--json",
+        "--channel", "power:*", "--renderer", "console-999", "--count", "1").start();
+    Process json = script("ipc", "--data-dir", dataDir.toString(), "monitor", "--json", "--type", "COMMAND",
+        "--channel", "pow*", "--count", "1").start();
+    CompletableFuture<String> humanOut = CompletableFuture.supplyAsync(() -> read(human.getInputStream()));
+    CompletableFuture<String> jsonOut = CompletableFuture.supplyAsync(() -> read(json.getInputStream()));
+    try {
+      // The monitors subscribe in their own time: send until they have seen a request and its reply.
+      for (int i = 0; i < 10 && (human.isAlive() || json.isAlive()); i++) {
+        ipc(null, "invoke", "power:state");
+      }
+      assertTrue(human.waitFor(30, TimeUnit.SECONDS), "monitor stops after --count messages");
+      assertEquals(0, human.exitValue());
+      List<String> lines = humanOut.get(5, TimeUnit.SECONDS).lines().toList();
+      assertEquals(2, lines.size(), String.join("\n", lines));
+      assertTrue(lines.stream().allMatch(l -> l.contains("power:state")), String.join("\n", lines));
+      assertTrue(lines.stream().anyMatch(l -> l.contains(" ms ")), "the reply line shows its latency: " + lines);
+
+      assertTrue(json.waitFor(30, TimeUnit.SECONDS));
+      assertEquals(0, json.exitValue());
+      JsonNode message = PayloadCodec.parseJson(jsonOut.get(5, TimeUnit.SECONDS).strip());
+      assertEquals("power:state", message.get("channel").asText());
+      assertEquals("COMMAND", message.get("type").asText());
+      assertTrue(none.isAlive(), "a renderer filter that matches nothing prints nothing");
+    } finally {
+      human.destroyForcibly();
+      none.destroyForcibly();
+      json.destroyForcibly();
+    }
+  }
+
+  @Test
   @Order(6)
   void shouldListenToEnvelopes() throws Exception {
     Process listen = script("ipc", "--data-dir", dataDir.toString(), "listen", "system:event", "--count", "1").start();
@@ -279,5 +365,9 @@ class ScriptsEndToEndTest {
     assertTrue(shutdownOutput.stream().noneMatch(l -> l.contains("relaunching")),
         "renderers stopping with main are not relaunched: " + shutdownOutput);
     assertFalse(Files.exists(dataDir.resolve("devtools.credential")), "a stopped main leaves no live-looking credential");
+    assertFalse(Files.exists(dataDir.resolve("inspector.url")), "nor an inspector URL");
+    String log = Files.readString(dataDir.resolve("logs").resolve("main.log"));
+    assertTrue(log.contains("IPC inspector at"), log);
+    assertTrue(log.contains("Error reply to renderer") && log.contains("NOT_FOUND"), "error replies are logged");
   }
 }

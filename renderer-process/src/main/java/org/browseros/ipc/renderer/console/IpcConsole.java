@@ -174,6 +174,65 @@ public final class IpcConsole implements java.util.concurrent.Callable<Integer> 
     });
   }
 
+  @Command(name = "stats", description = "Print the profiler's figures per channel (the inspector's /api/stats) as JSON.")
+  int stats() {
+    return withInspector(inspector -> {
+      print(inspector.get("/api/stats"));
+      return 0;
+    });
+  }
+
+  @Command(name = "monitor", description = "Live tail of the messages crossing main's edge (from the inspector).")
+  int monitor(
+      @Option(names = "--channel", paramLabel = "GLOB", description = "Only channels matching GLOB, e.g. tab:*") String channel,
+      @Option(names = "--renderer", paramLabel = "ID", description = "Only this renderer.") String renderer,
+      @Option(names = "--type", paramLabel = "TYPE", description = "Only COMMAND, EVENT, ERROR, STATE_UPDATE or SYSTEM_EVENT.")
+          String type,
+      @Option(names = "--count", paramLabel = "N", description = "Stop after N messages.") Integer count,
+      @Option(names = "--json", description = "One JSON object per line instead of a readable line.") boolean json) {
+    java.util.Map<String, String> filter = new java.util.LinkedHashMap<>();
+    if (channel != null) {
+      filter.put("channel", channel);
+    }
+    if (renderer != null) {
+      filter.put("renderer", renderer);
+    }
+    if (type != null) {
+      filter.put("type", type);
+    }
+    return withInspector(inspector -> {
+      AtomicInteger seen = new AtomicInteger();
+      inspector.feed(filter, message -> {
+        if (json) {
+          print(message);
+        } else {
+          PrintWriter out = spec.commandLine().getOut();
+          out.println(InspectorClient.human(message));
+          out.flush();
+        }
+        return count == null || seen.incrementAndGet() < count;
+      });
+      return 0;
+    });
+  }
+
+  @FunctionalInterface
+  private interface InspectorBody {
+    int run(InspectorClient inspector) throws Exception;
+  }
+
+  private int withInspector(InspectorBody body) {
+    try {
+      return body.run(InspectorClient.fromDataDir(dataDir()));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return 130;
+    } catch (Exception e) {
+      printError(IpcException.errorOf(e));
+      return 1;
+    }
+  }
+
   @Command(name = "console", description = "Interactive console (or, with --json, one JSON command per stdin line).")
   int console(
       @Option(names = "--json",
