@@ -20,4 +20,13 @@ public interface Admission {
   void disconnected(String rendererId, String reason);
 
   CompletionStage<RendererList> renderers();
+
+  /**
+   * The renderer broke the protocol or the policy past the bad-message threshold; its connection is
+   * already closing. The supervisor kills and relaunches a launched renderer and raises a
+   * {@code renderer-bad-message} system event.
+   */
+  default void badMessage(String rendererId, String reason) {
+    disconnected(rendererId, "bad-message: " + reason);
+  }
 }

@@ -90,6 +90,12 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
 
   public record ListRenderers(ActorRef<RendererList> replyTo) implements Command {}
 
+  /**
+   * The gateway closed a renderer's connection for bad messages (Chromium's ReportBadMessage): a
+   * launched renderer is killed at once, and its exit counts as a crash (backoff, max-restarts).
+   */
+  public record BadMessage(String rendererId, String reason) implements Command {}
+
   /** Kills a launched renderer and launches it again; replies once the new process runs. */
   public record Restart(String rendererId, ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
@@ -274,6 +280,7 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
         .onMessage(Connected.class, this::onConnected)
         .onMessage(Disconnected.class, this::onDisconnected)
         .onMessage(ListRenderers.class, this::onListRenderers)
+        .onMessage(BadMessage.class, this::onBadMessage)
         .onMessage(Restart.class, this::onRestart)
         .onMessage(ProcessExited.class, this::onProcessExited)
         .onMessage(LaunchDue.class, this::onLaunchDue)
@@ -370,6 +377,26 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
       getContext().getLog().warn("Renderer [{}] stopped answering heartbeats but still runs: killing pid [{}]",
           id, renderer.process.pid());
       terminate(renderer);
+    }
+    return this;
+  }
+
+  private Behavior<Command> onBadMessage(BadMessage command) {
+    String id = command.rendererId();
+    String reason = String.valueOf(command.reason());
+    getContext().getLog().error("Renderer [{}] terminated for bad messages: {}", id, reason);
+    publish(SystemEvent.RENDERER_BAD_MESSAGE, id, "Renderer " + id + " was terminated for bad messages: " + reason,
+        Map.of("reason", reason));
+    if (consoles.remove(id)) {
+      publish(SystemEvent.RENDERER_LEFT, id, "Console " + id + " left: bad-message", Map.of("reason", "bad-message"));
+      return this;
+    }
+    Renderer renderer = renderers.get(id);
+    if (renderer != null && renderer.process != null && renderer.process.isAlive()) {
+      renderer.status = STARTING;
+      renderer.secret = null;
+      getContext().getLog().warn("Killing renderer [{}] pid [{}]", id, renderer.process.pid());
+      renderer.process.destroyForcibly();
     }
     return this;
   }
