@@ -16,6 +16,8 @@ import org.browseros.ipc.main.gateway.GatewaySettings;
 import org.browseros.ipc.main.ipc.IpcMain;
 import org.browseros.ipc.main.renderers.RendererSupervisor;
 import org.browseros.ipc.main.renderers.SupervisorAdmission;
+import org.browseros.ipc.main.security.TlsMaterial;
+import org.browseros.ipc.protocol.TransportSecurity;
 import org.browseros.ipc.protocol.renderers.RendererInfo;
 import org.browseros.ipc.protocol.renderers.RendererList;
 import org.slf4j.Logger;
@@ -69,11 +71,12 @@ public final class MainNode implements AutoCloseable {
     Path credential = dataDir.resolve(RendererSupervisor.DEVTOOLS_CREDENTIAL_FILE);
     Files.deleteIfExists(credential);
 
-    ActorSystem<CoreGuardian.Command> core =
-        ActorSystem.create(CoreGuardian.create(config), "core", MainConfig.forSystem(config, "core"));
+    com.typesafe.config.Config transport = transportConfig(config, dataDir);
+    ActorSystem<CoreGuardian.Command> core = ActorSystem.create(CoreGuardian.create(config), "core",
+        transport.withFallback(MainConfig.forSystem(config, "core")));
     ActorSystem<EdgeGuardian.Command> edge = null;
     try {
-      edge = ActorSystem.create(EdgeGuardian.create(), "edge", MainConfig.forSystem(config, "edge"));
+      edge = ActorSystem.create(EdgeGuardian.create(), "edge", transport.withFallback(MainConfig.forSystem(config, "edge")));
       String gatewayPath = edge.address() + "/user/gateway";
       CoreGuardian.Started started = AskPattern.<CoreGuardian.Command, CoreGuardian.Started>askWithStatus(core,
               replyTo -> new CoreGuardian.Start(gatewayPath, replyTo), startTimeout, core.scheduler())
@@ -102,6 +105,15 @@ public final class MainNode implements AutoCloseable {
       core.terminate();
       throw e;
     }
+  }
+
+  /** Mutual TLS on every remoting port, unless the unsafe dev flag browseros.security.plain-tcp is on. */
+  private static com.typesafe.config.Config transportConfig(Config config, Path dataDir) throws Exception {
+    if (config.getBoolean("browseros.security.plain-tcp")) {
+      log.warn("browseros.security.plain-tcp = on: remoting is NOT encrypted or authenticated (development only)");
+      return com.typesafe.config.ConfigFactory.empty();
+    }
+    return TransportSecurity.arteryConfig(TlsMaterial.ensure(dataDir));
   }
 
   private static void awaitFile(Path file, Duration timeout) throws InterruptedException {

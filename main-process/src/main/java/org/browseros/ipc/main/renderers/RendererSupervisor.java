@@ -41,6 +41,7 @@ import org.apache.pekko.pattern.StatusReply;
 import org.browseros.ipc.main.ipc.Caller;
 import org.browseros.ipc.protocol.ErrorCode;
 import org.browseros.ipc.protocol.IpcException;
+import org.browseros.ipc.protocol.TransportSecurity;
 import org.browseros.ipc.protocol.renderers.RendererInfo;
 import org.browseros.ipc.protocol.renderers.RendererList;
 import org.browseros.ipc.protocol.system.SystemEvent;
@@ -117,6 +118,7 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
    *
    * @param gateway where renderers connect, known only at runtime: see {@link #withGateway}
    * @param configFile passed on as {@code -Dconfig.file}, or null
+   * @param tlsDir the TLS key material renderers use ({@code <data-dir>/tls}), or null with plain TCP
    */
   public record Settings(
       int count,
@@ -135,7 +137,8 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
       int maxRestarts,
       Duration restartWindow,
       Duration stopTimeout,
-      String configFile) {
+      String configFile,
+      Path tlsDir) {
 
     public Settings {
       if (count < 0) {
@@ -195,13 +198,15 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
           c.getInt("max-restarts"),
           c.getDuration("restart-window"),
           c.getDuration("stop-timeout"),
-          System.getProperty("config.file"));
+          System.getProperty("config.file"),
+          config.getBoolean("browseros.security.plain-tcp") ? null
+              : Path.of(config.getString("browseros.data-dir")).resolve(TransportSecurity.DIRECTORY));
     }
 
     public Settings withGateway(String gateway) {
       return new Settings(count, capabilities, profile, java, classpath, mainClass, jvmOptions,
           gateway, dataDir, logDir, backoffMin, backoffMax, backoffRandomFactor, maxRestarts,
-          restartWindow, stopTimeout, configFile);
+          restartWindow, stopTimeout, configFile, tlsDir);
     }
   }
 
@@ -517,6 +522,11 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
     env.put(ENV_LAUNCH_SECRET, secret);
     env.put(ENV_GATEWAY, settings.gateway());
     env.put(ENV_PARENT_PID, String.valueOf(ProcessHandle.current().pid()));
+    if (settings.tlsDir() != null) {
+      env.put(TransportSecurity.ENV_TLS_DIR, settings.tlsDir().toString());
+    } else {
+      env.remove(TransportSecurity.ENV_TLS_DIR);
+    }
     Process process;
     try {
       Files.createDirectories(settings.logDir());
@@ -663,6 +673,7 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
     String json = JsonNodeFactory.instance.objectNode()
         .put("gateway", settings.gateway())
         .put("secret", devtoolsSecret)
+        .put("tls", settings.tlsDir() == null ? null : settings.tlsDir().toString())
         .toString();
     try {
       Files.createDirectories(dir);

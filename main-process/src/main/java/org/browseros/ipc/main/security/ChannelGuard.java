@@ -91,7 +91,7 @@ public final class ChannelGuard {
       throw new IpcException(ErrorCode.VALIDATION, "url: a scheme is required");
     }
     if (capability.isEmpty() || !capability.get().allowsScheme(scheme)) {
-      throw new IpcException(ErrorCode.PERMISSION, "url: scheme '" + scheme + "' is not allowed for capability '"
+      throw new IpcException(ErrorCode.VALIDATION, "url: scheme '" + scheme + "' is not allowed for capability '"
           + caller.capability() + "'");
     }
   }
