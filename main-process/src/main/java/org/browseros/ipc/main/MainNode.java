@@ -71,12 +71,12 @@ public final class MainNode implements AutoCloseable {
     Path credential = dataDir.resolve(RendererSupervisor.DEVTOOLS_CREDENTIAL_FILE);
     Files.deleteIfExists(credential);
 
-    com.typesafe.config.Config transport = transportConfig(config, dataDir);
     ActorSystem<CoreGuardian.Command> core = ActorSystem.create(CoreGuardian.create(config), "core",
-        transport.withFallback(MainConfig.forSystem(config, "core")));
+        transportConfig(config, dataDir, TransportSecurity.CORE_PREFIX).withFallback(MainConfig.forSystem(config, "core")));
     ActorSystem<EdgeGuardian.Command> edge = null;
     try {
-      edge = ActorSystem.create(EdgeGuardian.create(), "edge", transport.withFallback(MainConfig.forSystem(config, "edge")));
+      edge = ActorSystem.create(EdgeGuardian.create(), "edge",
+          transportConfig(config, dataDir, "").withFallback(MainConfig.forSystem(config, "edge")));
       String gatewayPath = edge.address() + "/user/gateway";
       CoreGuardian.Started started = AskPattern.<CoreGuardian.Command, CoreGuardian.Started>askWithStatus(core,
               replyTo -> new CoreGuardian.Start(gatewayPath, replyTo), startTimeout, core.scheduler())
@@ -108,12 +108,13 @@ public final class MainNode implements AutoCloseable {
   }
 
   /** Mutual TLS on every remoting port, unless the unsafe dev flag browseros.security.plain-tcp is on. */
-  private static com.typesafe.config.Config transportConfig(Config config, Path dataDir) throws Exception {
+  private static com.typesafe.config.Config transportConfig(Config config, Path dataDir, String keyPrefix)
+      throws Exception {
     if (config.getBoolean("browseros.security.plain-tcp")) {
       log.warn("browseros.security.plain-tcp = on: remoting is NOT encrypted or authenticated (development only)");
       return com.typesafe.config.ConfigFactory.empty();
     }
-    return TransportSecurity.arteryConfig(TlsMaterial.ensure(dataDir));
+    return TransportSecurity.arteryConfig(TlsMaterial.ensure(dataDir), keyPrefix);
   }
 
   private static void awaitFile(Path file, Duration timeout) throws InterruptedException {

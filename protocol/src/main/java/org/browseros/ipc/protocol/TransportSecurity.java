@@ -26,30 +26,41 @@ public final class TransportSecurity {
   /** The random password of both stores, in an owner-only file: never on a command line. */
   public static final String PASSWORD_FILE = "store.password";
 
-  /** True when {@code tlsDir} holds a complete set of key material. */
-  public static boolean present(Path tlsDir) {
-    return Files.isRegularFile(tlsDir.resolve(KEY_STORE)) && Files.isRegularFile(tlsDir.resolve(TRUST_STORE))
-        && Files.isRegularFile(tlsDir.resolve(PASSWORD_FILE));
+  /**
+   * The file-name prefix of the core system's own key material, which renderers never get: a
+   * renderer holding the edge key cannot complete a TLS handshake with the core's cluster port.
+   */
+  public static final String CORE_PREFIX = "core-";
+
+  /** True when {@code tlsDir} holds a complete set of key material with file-name {@code prefix}. */
+  public static boolean present(Path tlsDir, String prefix) {
+    return Files.isRegularFile(tlsDir.resolve(prefix + KEY_STORE)) && Files.isRegularFile(tlsDir.resolve(prefix + TRUST_STORE))
+        && Files.isRegularFile(tlsDir.resolve(prefix + PASSWORD_FILE));
   }
 
-  /** {@code pekko.remote.artery} set to {@code tls-tcp} with mutual authentication on the stores in {@code tlsDir}. */
+  /** {@code pekko.remote.artery} set to {@code tls-tcp} with mutual authentication on the edge stores in {@code tlsDir}. */
   public static Config arteryConfig(Path tlsDir) {
+    return arteryConfig(tlsDir, "");
+  }
+
+  /** As {@link #arteryConfig(Path)}, on the stores whose file names start with {@code prefix}. */
+  public static Config arteryConfig(Path tlsDir, String prefix) {
     String password;
     try {
-      password = Files.readString(tlsDir.resolve(PASSWORD_FILE), StandardCharsets.UTF_8).strip();
+      password = Files.readString(tlsDir.resolve(prefix + PASSWORD_FILE), StandardCharsets.UTF_8).strip();
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot read the TLS store password in " + tlsDir, e);
     }
-    String prefix = "pekko.remote.artery.ssl.config-ssl-engine.";
+    String ssl = "pekko.remote.artery.ssl.config-ssl-engine.";
     return ConfigFactory.empty()
         .withValue("pekko.remote.artery.transport", ConfigValueFactory.fromAnyRef("tls-tcp"))
-        .withValue(prefix + "key-store", ConfigValueFactory.fromAnyRef(tlsDir.resolve(KEY_STORE).toString()))
-        .withValue(prefix + "trust-store", ConfigValueFactory.fromAnyRef(tlsDir.resolve(TRUST_STORE).toString()))
-        .withValue(prefix + "key-store-password", ConfigValueFactory.fromAnyRef(password))
-        .withValue(prefix + "key-password", ConfigValueFactory.fromAnyRef(password))
-        .withValue(prefix + "trust-store-password", ConfigValueFactory.fromAnyRef(password))
-        .withValue(prefix + "protocol", ConfigValueFactory.fromAnyRef("TLSv1.3"))
-        .withValue(prefix + "require-mutual-authentication", ConfigValueFactory.fromAnyRef(true))
-        .withValue(prefix + "hostname-verification", ConfigValueFactory.fromAnyRef(false));
+        .withValue(ssl + "key-store", ConfigValueFactory.fromAnyRef(tlsDir.resolve(prefix + KEY_STORE).toString()))
+        .withValue(ssl + "trust-store", ConfigValueFactory.fromAnyRef(tlsDir.resolve(prefix + TRUST_STORE).toString()))
+        .withValue(ssl + "key-store-password", ConfigValueFactory.fromAnyRef(password))
+        .withValue(ssl + "key-password", ConfigValueFactory.fromAnyRef(password))
+        .withValue(ssl + "trust-store-password", ConfigValueFactory.fromAnyRef(password))
+        .withValue(ssl + "protocol", ConfigValueFactory.fromAnyRef("TLSv1.3"))
+        .withValue(ssl + "require-mutual-authentication", ConfigValueFactory.fromAnyRef(true))
+        .withValue(ssl + "hostname-verification", ConfigValueFactory.fromAnyRef(false));
   }
 }

@@ -29,22 +29,31 @@ public final class TlsMaterial {
 
   private TlsMaterial() {}
 
-  /** The TLS directory under {@code dataDir}, generating its content when missing. */
+  /**
+   * The TLS directory under {@code dataDir}, generating what is missing: the edge set (shared with
+   * renderers and consoles) and the core set (main only, see {@link TransportSecurity#CORE_PREFIX}).
+   */
   public static Path ensure(Path dataDir) throws IOException, InterruptedException {
     Path dir = dataDir.resolve(TransportSecurity.DIRECTORY);
-    if (TransportSecurity.present(dir)) {
-      return dir;
-    }
     Files.createDirectories(dataDir);
     ownerOnlyDirectory(dir);
+    for (String prefix : List.of("", TransportSecurity.CORE_PREFIX)) {
+      if (!TransportSecurity.present(dir, prefix)) {
+        generate(dir, prefix);
+      }
+    }
+    return dir;
+  }
+
+  private static void generate(Path dir, String prefix) throws IOException, InterruptedException {
     Path work = Files.createTempDirectory(dir, ".gen");
     try {
       byte[] random = new byte[24];
       new SecureRandom().nextBytes(random);
       String password = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
-      Path keyStore = work.resolve(TransportSecurity.KEY_STORE);
+      Path keyStore = work.resolve(prefix + TransportSecurity.KEY_STORE);
       keytool(List.of("-genkeypair", "-alias", ALIAS, "-keyalg", "EC", "-groupname", "secp256r1",
-          "-sigalg", "SHA256withECDSA", "-validity", "3650", "-dname", "CN=browseros-ipc",
+          "-sigalg", "SHA256withECDSA", "-validity", "3650", "-dname", "CN=browseros-ipc-" + (prefix.isEmpty() ? "edge" : "core"),
           "-storetype", "PKCS12", "-keystore", keyStore.toString()), password);
       KeyStore keys = KeyStore.getInstance("PKCS12");
       try (InputStream in = Files.newInputStream(keyStore)) {
@@ -54,18 +63,17 @@ public final class TlsMaterial {
       KeyStore trust = KeyStore.getInstance("PKCS12");
       trust.load(null, null);
       trust.setCertificateEntry(ALIAS, certificate);
-      Path trustStore = work.resolve(TransportSecurity.TRUST_STORE);
+      Path trustStore = work.resolve(prefix + TransportSecurity.TRUST_STORE);
       try (OutputStream out = Files.newOutputStream(trustStore)) {
         trust.store(out, password.toCharArray());
       }
-      Path passwordFile = work.resolve(TransportSecurity.PASSWORD_FILE);
+      Path passwordFile = work.resolve(prefix + TransportSecurity.PASSWORD_FILE);
       Files.writeString(passwordFile, password, StandardCharsets.UTF_8);
       for (Path file : List.of(keyStore, trustStore, passwordFile)) {
         ownerOnlyFile(file);
         Files.move(file, dir.resolve(file.getFileName()), StandardCopyOption.REPLACE_EXISTING);
       }
-      log.info("Generated TLS key material in [{}]", dir);
-      return dir;
+      log.info("Generated TLS key material [{}*] in [{}]", prefix, dir);
     } catch (java.security.GeneralSecurityException e) {
       throw new IOException("Cannot build the TLS trust store: " + e.getMessage(), e);
     } finally {
