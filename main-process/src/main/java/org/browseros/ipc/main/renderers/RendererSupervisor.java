@@ -199,8 +199,8 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
           c.getDuration("restart-window"),
           c.getDuration("stop-timeout"),
           System.getProperty("config.file"),
-          config.getBoolean("browseros.security.plain-tcp") ? null
-              : Path.of(config.getString("browseros.data-dir")).resolve(TransportSecurity.DIRECTORY));
+          config.hasPath("browseros.security.plain-tcp") && !config.getBoolean("browseros.security.plain-tcp")
+              ? Path.of(config.getString("browseros.data-dir")).resolve(TransportSecurity.DIRECTORY) : null);
     }
 
     public Settings withGateway(String gateway) {

@@ -162,8 +162,7 @@ class HostileRendererEndToEndTest {
     assertTrue(badId.message().contains("tabId"), badId.message());
     assertEquals(ErrorCode.TOO_LARGE, hostile.invokeError("navigate",
         PayloadCodec.encode(new Navigate("t1", "https://a.example/" + "a".repeat(20_000)))).code());
-    String deep = "[".repeat(1500) + "]".repeat(1500);
-    assertEquals(ErrorCode.VALIDATION, hostile.invokeError("tab:update", json("{\"tabId\":" + deep + "}")).code());
+    assertEquals(ErrorCode.VALIDATION, hostile.invokeError("tab:update", deeplyNested(1500)).code());
     assertEquals(ErrorCode.VALIDATION, hostile.invokeError("tab:update", gzipBomb()).code());
     assertMainIntact();
   }
@@ -326,6 +325,19 @@ class HostileRendererEndToEndTest {
 
   private static byte[] json(String text) {
     return PayloadCodec.encode(PayloadCodec.parseJson(text));
+  }
+
+  /** CBOR {@code {"tabId": [[[...]]]}} nested {@code depth} arrays deep (JSON helpers refuse to build it). */
+  private static byte[] deeplyNested(int depth) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    bytes.write(0xA1);
+    bytes.write(0x65);
+    bytes.writeBytes("tabId".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    for (int i = 0; i < depth; i++) {
+      bytes.write(0x81);
+    }
+    bytes.write(0x80);
+    return bytes.toByteArray();
   }
 
   /** 8 MiB of zeros gzipped to a few KiB: must be refused, not inflated. */
