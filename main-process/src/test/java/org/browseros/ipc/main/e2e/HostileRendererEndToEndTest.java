@@ -121,7 +121,11 @@ class HostileRendererEndToEndTest {
 
   @AfterAll
   void stop() {
-    kits.forEach(ActorTestKit::shutdownTestKit);
+    if (honest != null) {
+      honest.close();
+    }
+    // Bounded, and not failing the suite: a client system whose peer went away may stop slowly.
+    kits.forEach(kit -> ActorTestKit.shutdown(kit.system(), Duration.ofSeconds(15), false));
     if (fixture != null) {
       fixture.close();
     }
