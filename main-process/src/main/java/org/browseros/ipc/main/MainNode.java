@@ -20,6 +20,8 @@ import org.browseros.ipc.main.monitor.IpcMonitor;
 import org.browseros.ipc.main.monitor.StateWatcher;
 import org.browseros.ipc.main.renderers.RendererSupervisor;
 import org.browseros.ipc.main.renderers.SupervisorAdmission;
+import org.browseros.ipc.main.security.TlsMaterial;
+import org.browseros.ipc.protocol.TransportSecurity;
 import org.browseros.ipc.protocol.renderers.RendererInfo;
 import org.browseros.ipc.protocol.renderers.RendererList;
 import org.slf4j.Logger;
@@ -78,11 +80,12 @@ public final class MainNode implements AutoCloseable {
     Path credential = dataDir.resolve(RendererSupervisor.DEVTOOLS_CREDENTIAL_FILE);
     Files.deleteIfExists(credential);
 
-    ActorSystem<CoreGuardian.Command> core =
-        ActorSystem.create(CoreGuardian.create(config), "core", MainConfig.forSystem(config, "core"));
+    ActorSystem<CoreGuardian.Command> core = ActorSystem.create(CoreGuardian.create(config), "core",
+        transportConfig(config, dataDir, TransportSecurity.CORE_PREFIX).withFallback(MainConfig.forSystem(config, "core")));
     ActorSystem<EdgeGuardian.Command> edge = null;
     try {
-      edge = ActorSystem.create(EdgeGuardian.create(), "edge", MainConfig.forSystem(config, "edge"));
+      edge = ActorSystem.create(EdgeGuardian.create(), "edge",
+          transportConfig(config, dataDir, "").withFallback(MainConfig.forSystem(config, "edge")));
       String gatewayPath = edge.address() + "/user/gateway";
       CoreGuardian.Started started = AskPattern.<CoreGuardian.Command, CoreGuardian.Started>askWithStatus(core,
               replyTo -> new CoreGuardian.Start(gatewayPath, replyTo), startTimeout, core.scheduler())
@@ -136,6 +139,16 @@ public final class MainNode implements AutoCloseable {
       log.warn("The IPC inspector could not start (port {}): main runs on without it", config.getInt("browseros.inspector.port"), e);
       return null;
     }
+  }
+
+  /** Mutual TLS on every remoting port, unless the unsafe dev flag browseros.security.plain-tcp is on. */
+  private static com.typesafe.config.Config transportConfig(Config config, Path dataDir, String keyPrefix)
+      throws Exception {
+    if (config.getBoolean("browseros.security.plain-tcp")) {
+      log.warn("browseros.security.plain-tcp = on: remoting is NOT encrypted or authenticated (development only)");
+      return com.typesafe.config.ConfigFactory.empty();
+    }
+    return TransportSecurity.arteryConfig(TlsMaterial.ensure(dataDir), keyPrefix);
   }
 
   private static void awaitFile(Path file, Duration timeout) throws InterruptedException {

@@ -55,6 +55,14 @@ public final class PayloadCodec {
         .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
         .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
         .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+        // A number or boolean where a string is declared is a wrong type, not a string.
+        .withCoercionConfig(com.fasterxml.jackson.databind.type.LogicalType.Textual, c -> c
+            .setCoercion(com.fasterxml.jackson.databind.cfg.CoercionInputShape.Integer,
+                com.fasterxml.jackson.databind.cfg.CoercionAction.Fail)
+            .setCoercion(com.fasterxml.jackson.databind.cfg.CoercionInputShape.Float,
+                com.fasterxml.jackson.databind.cfg.CoercionAction.Fail)
+            .setCoercion(com.fasterxml.jackson.databind.cfg.CoercionInputShape.Boolean,
+                com.fasterxml.jackson.databind.cfg.CoercionAction.Fail))
         .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
         .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
         .serializationInclusion(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)

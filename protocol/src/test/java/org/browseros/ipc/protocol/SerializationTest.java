@@ -35,11 +35,27 @@ class SerializationTest {
   private Object roundTrip(Object message) {
     Serialization serialization = SerializationExtension.get(Adapter.toClassic(testKit.system()));
     var serializer = serialization.findSerializerFor(message);
-    assertEquals("org.apache.pekko.serialization.jackson.JacksonCborSerializer", serializer.getClass().getName(),
+    assertEquals(UncompressedCborSerializer.class.getName(), serializer.getClass().getName(),
         "cross-JVM messages must use jackson-cbor");
     byte[] bytes = serialization.serialize(message).get();
     String manifest = Serializers.manifestFor(serializer, message);
     return serialization.deserialize(bytes, serializer.identifier(), manifest).get();
+  }
+
+  @Test
+  void shouldRefuseCompressedInputInsteadOfInflatingIt() throws Exception {
+    Serialization serialization = SerializationExtension.get(Adapter.toClassic(testKit.system()));
+    Envelope envelope = Envelope.command("tab:update", new byte[1 << 20]);
+    var serializer = serialization.findSerializerFor(envelope);
+    byte[] plain = serialization.serialize(envelope).get();
+    java.io.ByteArrayOutputStream gzipped = new java.io.ByteArrayOutputStream();
+    try (java.util.zip.GZIPOutputStream out = new java.util.zip.GZIPOutputStream(gzipped)) {
+      out.write(plain);
+    }
+    String manifest = Serializers.manifestFor(serializer, envelope);
+    org.junit.jupiter.api.Assertions.assertTrue(
+        serialization.deserialize(gzipped.toByteArray(), serializer.identifier(), manifest).isFailure(),
+        "a gzipped frame must be refused");
   }
 
   @Test

@@ -19,6 +19,8 @@ import org.apache.pekko.pattern.StatusReply;
 import org.browseros.ipc.main.ipc.Caller;
 import org.browseros.ipc.main.ipc.CoreApi;
 import org.browseros.ipc.main.profile.Profile;
+import org.browseros.ipc.main.security.Capability;
+import org.browseros.ipc.main.security.SecurityPolicy;
 import org.browseros.ipc.main.state.StateHub;
 import org.browseros.ipc.main.system.SystemMonitor;
 import org.browseros.ipc.protocol.Channel;
@@ -60,15 +62,17 @@ public final class Domain implements CoreApi {
   private final ActorRef<StateHub.Command> stateHub;
   private final ActorRef<SystemMonitor.Command> systemMonitor;
   private final Duration askTimeout;
+  private final SecurityPolicy policy;
 
   private Domain(
       ActorSystem<?> system, ClusterSharding sharding, ActorRef<StateHub.Command> stateHub,
-      ActorRef<SystemMonitor.Command> systemMonitor, Duration askTimeout) {
+      ActorRef<SystemMonitor.Command> systemMonitor, Duration askTimeout, SecurityPolicy policy) {
     this.system = system;
     this.sharding = sharding;
     this.stateHub = stateHub;
     this.systemMonitor = systemMonitor;
     this.askTimeout = askTimeout;
+    this.policy = policy;
   }
 
   /**
@@ -97,7 +101,9 @@ public final class Domain implements CoreApi {
         .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy()));
     sharding.entityRefFor(Profile.TYPE_KEY, Profile.DEFAULT_PROFILE).tell(Profile.Wake.INSTANCE);
     context.getLog().info("Core domain started (ask timeout {})", askTimeout);
-    return new Domain(system, sharding, stateHub, systemMonitor, askTimeout);
+    SecurityPolicy policy = config.hasPath("browseros.security")
+        ? SecurityPolicy.fromConfig(config) : SecurityPolicy.defaults();
+    return new Domain(system, sharding, stateHub, systemMonitor, askTimeout, policy);
   }
 
   public ActorRef<StateHub.Command> stateHub() {
@@ -174,30 +180,38 @@ public final class Domain implements CoreApi {
       throw new IpcException(ErrorCode.VALIDATION, "Payload of " + channel.name() + " must be "
           + channel.payloadType().getSimpleName());
     }
+    // Scope checks need domain facts (who owns a tab), so the profile gets the caller's access.
+    Capability capability = policy.capability(caller.capability()).orElseThrow(() -> new IpcException(
+        ErrorCode.PERMISSION, "Capability '" + caller.capability() + "' is not defined: nothing is allowed"));
+    if (!capability.permits(channel.name())) {
+      throw new IpcException(ErrorCode.PERMISSION, "Capability '" + caller.capability()
+          + "' does not allow channel '" + channel.name() + "'");
+    }
     if (channel.equals(Channels.POWER_STATE)) {
       return AskPattern.<SystemMonitor.Command, PowerState>ask(
           systemMonitor, SystemMonitor.GetPowerState::new, askTimeout, system.scheduler());
     }
+    Profile.Access access = new Profile.Access(caller.rendererId(), capability.ownTabsOnly(), capability.urlSchemes());
     EntityRef<Profile.Command> profile = sharding.entityRefFor(Profile.TYPE_KEY, caller.profileId());
     if (channel.equals(Channels.WINDOW_CREATE)) {
-      return this.<WindowInfo>ask(profile, r -> new Profile.CreateWindow((WindowCreate) payload, r));
+      return this.<WindowInfo>ask(profile, r -> new Profile.CreateWindow(access, (WindowCreate) payload, r));
     } else if (channel.equals(Channels.WINDOW_CLOSE)) {
-      return this.<WindowClosed>ask(profile, r -> new Profile.CloseWindow(((WindowClose) payload).windowId(), r));
+      return this.<WindowClosed>ask(profile, r -> new Profile.CloseWindow(access, ((WindowClose) payload).windowId(), r));
     } else if (channel.equals(Channels.WINDOW_UPDATE)) {
-      return this.<WindowInfo>ask(profile, r -> new Profile.UpdateWindow((WindowUpdate) payload, r));
+      return this.<WindowInfo>ask(profile, r -> new Profile.UpdateWindow(access, (WindowUpdate) payload, r));
     } else if (channel.equals(Channels.TAB_CREATE)) {
-      return this.<TabInfo>ask(profile, r -> new Profile.CreateTab((TabCreate) payload, r));
+      return this.<TabInfo>ask(profile, r -> new Profile.CreateTab(access, (TabCreate) payload, r));
     } else if (channel.equals(Channels.TAB_UPDATE)) {
-      return this.<TabInfo>ask(profile, r -> new Profile.UpdateTab((TabUpdate) payload, r));
+      return this.<TabInfo>ask(profile, r -> new Profile.UpdateTab(access, (TabUpdate) payload, r));
     } else if (channel.equals(Channels.TAB_DELETE)) {
-      return this.<TabDeleted>ask(profile, r -> new Profile.DeleteTab(((TabDelete) payload).tabId(), r));
+      return this.<TabDeleted>ask(profile, r -> new Profile.DeleteTab(access, ((TabDelete) payload).tabId(), r));
     } else if (channel.equals(Channels.NAVIGATE)) {
       Navigate navigate = (Navigate) payload;
-      return this.<TabInfo>ask(profile, r -> new Profile.Navigate(navigate.tabId(), navigate.url(), r));
+      return this.<TabInfo>ask(profile, r -> new Profile.Navigate(access, navigate.tabId(), navigate.url(), r));
     } else if (channel.equals(Channels.NAVIGATE_BACK)) {
-      return this.<TabInfo>ask(profile, r -> new Profile.GoBack(((NavigateBack) payload).tabId(), r));
+      return this.<TabInfo>ask(profile, r -> new Profile.GoBack(access, ((NavigateBack) payload).tabId(), r));
     } else if (channel.equals(Channels.NAVIGATE_FORWARD)) {
-      return this.<TabInfo>ask(profile, r -> new Profile.GoForward(((NavigateForward) payload).tabId(), r));
+      return this.<TabInfo>ask(profile, r -> new Profile.GoForward(access, ((NavigateForward) payload).tabId(), r));
     } else if (channel.equals(Channels.SETTINGS_UPDATE)) {
       SettingsUpdate update = (SettingsUpdate) payload;
       return this.<Setting>ask(profile, r -> new Profile.UpdateSetting(update.key(), update.value(), r));

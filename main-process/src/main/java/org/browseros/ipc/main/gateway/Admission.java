@@ -26,4 +26,13 @@ public interface Admission {
     return java.util.concurrent.CompletableFuture.failedFuture(new org.browseros.ipc.protocol.IpcException(
         org.browseros.ipc.protocol.ErrorCode.NOT_FOUND, "Renderers cannot be restarted here"));
   }
+
+  /**
+   * The renderer broke the protocol or the policy past the bad-message threshold; its connection is
+   * already closing. The supervisor kills and relaunches a launched renderer and raises a
+   * {@code renderer-bad-message} system event.
+   */
+  default void badMessage(String rendererId, String reason) {
+    disconnected(rendererId, "bad-message: " + reason);
+  }
 }

@@ -20,6 +20,7 @@ import org.browseros.ipc.main.ipc.CoreApi;
 import org.browseros.ipc.main.ipc.IpcMain;
 import org.browseros.ipc.main.ipc.IpcMainEvent;
 import org.browseros.ipc.main.monitor.MessageTap;
+import org.browseros.ipc.main.security.ChannelGuard;
 import org.browseros.ipc.protocol.Channel;
 import org.browseros.ipc.protocol.Channels;
 import org.browseros.ipc.protocol.Direction;
@@ -97,6 +98,7 @@ public final class Connection extends AbstractBehavior<ToMain> {
   private final ActorRef<StateSync> stateAdapter;
   private final ActorRef<SystemEvent> systemEventAdapter;
   private final Map<String, PendingInvoke> pendingInvokes = new HashMap<>();
+  private final ChannelGuard guard;
   private long lastHeardNanos = System.nanoTime();
   private boolean disconnectReported;
 
@@ -121,6 +123,11 @@ public final class Connection extends AbstractBehavior<ToMain> {
     this.tap = tap;
     this.stateAdapter = context.messageAdapter(StateSync.class, StateUpdated::new);
     this.systemEventAdapter = context.messageAdapter(SystemEvent.class, SystemEventPublished::new);
+    this.guard = new ChannelGuard(caller, settings.security());
+    if (guard.capability().isEmpty()) {
+      context.getLog().warn("Renderer [{}] has capability [{}], which config does not define: it can do nothing",
+          caller.rendererId(), caller.capability());
+    }
 
     // The welcome goes first and from this actor, so the renderer sees it before any state update.
     outbound.send(new Welcome(caller.rendererId(), caller.capability(), caller.profileId(),
@@ -168,13 +175,18 @@ public final class Connection extends AbstractBehavior<ToMain> {
       return refuse(envelope, ErrorCode.TOO_LARGE, "Payload of " + envelope.payload().length
           + " bytes exceeds the limit of " + settings.maxPayloadBytes() + " bytes");
     }
+    if (envelope.type() != MessageType.COMMAND && envelope.type() != MessageType.EVENT) {
+      return refuse(envelope, ErrorCode.VALIDATION, "Renderers may send only COMMAND or EVENT messages, not " + envelope.type());
+    }
+    try {
+      guard.admit(envelope, settings.maxPayloadBytes());
+    } catch (IpcException e) {
+      return refuse(envelope, e.code(), e.error().message());
+    }
     if (envelope.type() == MessageType.COMMAND) {
       return onInvoke(envelope);
     }
-    if (envelope.type() == MessageType.EVENT) {
-      return onSend(envelope);
-    }
-    return refuse(envelope, ErrorCode.VALIDATION, "Renderers may send only COMMAND or EVENT messages, not " + envelope.type());
+    return onSend(envelope);
   }
 
   private Behavior<ToMain> onInvoke(Envelope request) {
@@ -194,6 +206,7 @@ public final class Connection extends AbstractBehavior<ToMain> {
       Object payload;
       try {
         payload = PayloadCodec.decode(request.payload(), channel.payloadType());
+        guard.validate(payload);
       } catch (IpcException e) {
         return refuse(request, e.code(), e.error().message());
       }
@@ -209,6 +222,7 @@ public final class Connection extends AbstractBehavior<ToMain> {
   private <P, R> CompletionStage<?> callHandler(IpcMain.RegisteredHandler<P, R> registered, Envelope request) {
     try {
       P payload = PayloadCodec.decode(request.payload(), registered.channel().payloadType());
+      guard.validate(payload);
       CompletionStage<R> result = registered.handler().handle(event(request), payload);
       return result == null ? CompletableFuture.completedFuture(null) : result;
     } catch (Exception e) {
@@ -222,6 +236,11 @@ public final class Connection extends AbstractBehavior<ToMain> {
     if (builtIn.isPresent()) {
       Channel<?, ?> channel = builtIn.get();
       if (channel.equals(Channels.STATE_RESYNC)) {
+        try {
+          guard.validate(PayloadCodec.decode(event.payload(), Channels.STATE_RESYNC.payloadType()));
+        } catch (IpcException e) {
+          return refuse(event, e.code(), e.error().message());
+        }
         getContext().getLog().debug("Renderer [{}] asked for a state snapshot", caller.rendererId());
         core.requestSnapshot(stateAdapter);
         return this;
@@ -247,9 +266,11 @@ public final class Connection extends AbstractBehavior<ToMain> {
     return this;
   }
 
-  private static <P> void callListener(IpcMain.RegisteredListener<P> registered, IpcMainEvent event, byte[] bytes)
+  private <P> void callListener(IpcMain.RegisteredListener<P> registered, IpcMainEvent event, byte[] bytes)
       throws Exception {
-    registered.listener().onMessage(event, PayloadCodec.decode(bytes, registered.channel().payloadType()));
+    P payload = PayloadCodec.decode(bytes, registered.channel().payloadType());
+    guard.validate(payload);
+    registered.listener().onMessage(event, payload);
   }
 
   private Behavior<ToMain> onRendererReply(Envelope reply) {
@@ -259,6 +280,11 @@ public final class Connection extends AbstractBehavior<ToMain> {
       return this;
     }
     timers.cancel(reply.inReplyTo());
+    if (reply.payload().length > settings.maxPayloadBytes()) {
+      pending.replyTo().tell(pending.request().replyError(IpcError.of(ErrorCode.TOO_LARGE, "Reply of "
+          + reply.payload().length + " bytes exceeds the limit of " + settings.maxPayloadBytes() + " bytes")));
+      return this;
+    }
     pending.replyTo().tell(reply);
     return this;
   }
@@ -306,10 +332,26 @@ public final class Connection extends AbstractBehavior<ToMain> {
   }
 
   private Behavior<ToMain> refuse(Envelope request, ErrorCode code, String message) {
-    getContext().getLog().debug("Refusing [{}] [{}] from renderer [{}]: {} {}", request.channel(), request.id(),
-        caller.rendererId(), code, message);
+    if (code == ErrorCode.PERMISSION) {
+      getContext().getLog().warn("Denied [{}] [{}] to renderer [{}] (capability [{}]): {}", request.channel(),
+          request.id(), caller.rendererId(), caller.capability(), message);
+    } else {
+      getContext().getLog().debug("Refusing [{}] [{}] from renderer [{}]: {} {}", request.channel(), request.id(),
+          caller.rendererId(), code, message);
+    }
     outbound.send(request.replyError(IpcError.of(code, message)));
+    if (ChannelGuard.isViolation(code) && guard.violated(code)) {
+      return terminateBadRenderer("too many refused messages; last: " + code + " on '" + request.channel() + "': " + message);
+    }
     return this;
+  }
+
+  /** Chromium's ReportBadMessage: close the connection and have the supervisor kill the renderer. */
+  private Behavior<ToMain> terminateBadRenderer(String reason) {
+    getContext().getLog().error("Renderer [{}] sent bad messages: terminating it ({})", caller.rendererId(), reason);
+    disconnectReported = true;
+    admission.badMessage(caller.rendererId(), reason);
+    return Behaviors.stopped();
   }
 
   private IpcMainEvent event(Envelope envelope) {

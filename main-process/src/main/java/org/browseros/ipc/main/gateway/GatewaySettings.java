@@ -2,6 +2,7 @@ package org.browseros.ipc.main.gateway;
 
 import com.typesafe.config.Config;
 import java.time.Duration;
+import org.browseros.ipc.main.security.SecurityPolicy;
 
 /**
  * Settings of the gateway and its connections ({@code browseros.gateway}).
@@ -11,13 +12,22 @@ import java.time.Duration;
  * @param maxPayloadBytes the largest envelope payload accepted or sent; larger is TOO_LARGE
  * @param rendererInvokeTimeout default timeout of main-to-renderer invokes
  * @param authenticationTimeout bound on checking a launch secret
+ * @param security capabilities, limits and the bad-message policy ({@code browseros.security})
  */
 public record GatewaySettings(
     Duration heartbeatInterval,
     int missedHeartbeats,
     int maxPayloadBytes,
     Duration rendererInvokeTimeout,
-    Duration authenticationTimeout) {
+    Duration authenticationTimeout,
+    SecurityPolicy security) {
+
+  /** Settings with the stock security policy of reference.conf. */
+  public GatewaySettings(Duration heartbeatInterval, int missedHeartbeats, int maxPayloadBytes,
+      Duration rendererInvokeTimeout, Duration authenticationTimeout) {
+    this(heartbeatInterval, missedHeartbeats, maxPayloadBytes, rendererInvokeTimeout, authenticationTimeout,
+        SecurityPolicy.defaults());
+  }
 
   public static GatewaySettings fromConfig(Config config) {
     Config c = config.getConfig("browseros.gateway");
@@ -26,6 +36,7 @@ public record GatewaySettings(
         c.getInt("missed-heartbeats"),
         (int) Math.min(Integer.MAX_VALUE, c.getBytes("max-payload-size")),
         c.getDuration("renderer-invoke-timeout"),
-        c.getDuration("authentication-timeout"));
+        c.getDuration("authentication-timeout"),
+        SecurityPolicy.fromConfig(config));
   }
 }

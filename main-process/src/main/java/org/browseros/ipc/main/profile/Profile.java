@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -62,26 +63,44 @@ public final class Profile extends EventSourcedBehavior<Profile.Command, Profile
 
   public interface Command {}
 
+  /**
+   * Who asks and within what scope, as the edge established it from the caller's capability.
+   *
+   * @param rendererId the caller; windows and tabs it creates are recorded as its own
+   * @param ownOnly the {@code own-tabs} scope: only windows and tabs owned by {@code rendererId}
+   * @param urlSchemes url schemes the caller may open (the domain never opens {@code javascript:})
+   */
+  public record Access(String rendererId, boolean ownOnly, Set<String> urlSchemes) {
+    public Access {
+      urlSchemes = Set.copyOf(urlSchemes);
+    }
+
+    /** Main's own access: every window and tab, the default schemes. */
+    public static Access unrestricted(String rendererId) {
+      return new Access(rendererId, false, Inputs.DEFAULT_SCHEMES);
+    }
+  }
+
   /** Starts (and so restores) the profile; no reply. */
   public enum Wake implements Command { INSTANCE }
 
-  public record CreateWindow(WindowCreate request, ActorRef<StatusReply<WindowInfo>> replyTo) implements Command {}
+  public record CreateWindow(Access access, WindowCreate request, ActorRef<StatusReply<WindowInfo>> replyTo) implements Command {}
 
-  public record CloseWindow(String windowId, ActorRef<StatusReply<WindowClosed>> replyTo) implements Command {}
+  public record CloseWindow(Access access, String windowId, ActorRef<StatusReply<WindowClosed>> replyTo) implements Command {}
 
-  public record UpdateWindow(WindowUpdate request, ActorRef<StatusReply<WindowInfo>> replyTo) implements Command {}
+  public record UpdateWindow(Access access, WindowUpdate request, ActorRef<StatusReply<WindowInfo>> replyTo) implements Command {}
 
-  public record CreateTab(TabCreate request, ActorRef<StatusReply<TabInfo>> replyTo) implements Command {}
+  public record CreateTab(Access access, TabCreate request, ActorRef<StatusReply<TabInfo>> replyTo) implements Command {}
 
-  public record UpdateTab(TabUpdate request, ActorRef<StatusReply<TabInfo>> replyTo) implements Command {}
+  public record UpdateTab(Access access, TabUpdate request, ActorRef<StatusReply<TabInfo>> replyTo) implements Command {}
 
-  public record DeleteTab(String tabId, ActorRef<StatusReply<TabDeleted>> replyTo) implements Command {}
+  public record DeleteTab(Access access, String tabId, ActorRef<StatusReply<TabDeleted>> replyTo) implements Command {}
 
-  public record Navigate(String tabId, String url, ActorRef<StatusReply<TabInfo>> replyTo) implements Command {}
+  public record Navigate(Access access, String tabId, String url, ActorRef<StatusReply<TabInfo>> replyTo) implements Command {}
 
-  public record GoBack(String tabId, ActorRef<StatusReply<TabInfo>> replyTo) implements Command {}
+  public record GoBack(Access access, String tabId, ActorRef<StatusReply<TabInfo>> replyTo) implements Command {}
 
-  public record GoForward(String tabId, ActorRef<StatusReply<TabInfo>> replyTo) implements Command {}
+  public record GoForward(Access access, String tabId, ActorRef<StatusReply<TabInfo>> replyTo) implements Command {}
 
   public record UpdateSetting(String key, com.fasterxml.jackson.databind.JsonNode value,
       ActorRef<StatusReply<Setting>> replyTo) implements Command {}
@@ -94,20 +113,27 @@ public final class Profile extends EventSourcedBehavior<Profile.Command, Profile
 
   public interface Event extends JournalSerializable {}
 
-  public record WindowOpened(String windowId, String title, Bounds bounds) implements Event {}
+  /** {@code owner}: the renderer that opened it (null in journals written before ownership was recorded). */
+  public record WindowOpened(String windowId, String title, Bounds bounds, String owner) implements Event {}
 
   /** The window and every tab it held are gone. */
   public record WindowRemoved(String windowId) implements Event {}
 
-  public record TabAssigned(String tabId, String windowId) implements Event {}
+  public record TabAssigned(String tabId, String windowId, String owner) implements Event {}
 
   public record TabRemoved(String tabId) implements Event {}
 
   /** How a window was opened (its state before any event of its own). */
   public record WindowSeed(String windowId, String title, Bounds bounds) implements JournalSerializable {}
 
-  public record State(List<WindowSeed> windows, Map<String, String> tabWindows, int windowCounter, int tabCounter)
-      implements JournalSerializable {
+  /** {@code owners}: window and tab id to the renderer id that created it. */
+  public record State(
+      List<WindowSeed> windows, Map<String, String> tabWindows, int windowCounter, int tabCounter,
+      Map<String, String> owners) implements JournalSerializable {
+    public State {
+      owners = owners == null ? Map.of() : owners;
+    }
+
     boolean hasWindow(String windowId) {
       return windows.stream().anyMatch(w -> w.windowId().equals(windowId));
     }
@@ -138,7 +164,7 @@ public final class Profile extends EventSourcedBehavior<Profile.Command, Profile
 
   @Override
   public State emptyState() {
-    return new State(List.of(), Map.of(), 0, 0);
+    return new State(List.of(), Map.of(), 0, 0, Map.of());
   }
 
   @Override
@@ -172,7 +198,7 @@ public final class Profile extends EventSourcedBehavior<Profile.Command, Profile
       String title = request.title() == null ? DEFAULT_WINDOW_TITLE : Inputs.title(request.title());
       Bounds bounds = request.bounds() == null ? Bounds.DEFAULT : Inputs.bounds(request.bounds());
       String windowId = "w" + (state.windowCounter() + 1);
-      return Effect().persist(new WindowOpened(windowId, title, bounds)).thenRun(s -> {
+      return Effect().persist(new WindowOpened(windowId, title, bounds, create.access().rendererId())).thenRun(s -> {
         spawnWindow(new WindowSeed(windowId, title, bounds)).tell(new Window.Get(create.replyTo()));
         context.getLog().info("Profile [{}] opened window [{}]", profileId, windowId);
       });
@@ -182,6 +208,7 @@ public final class Profile extends EventSourcedBehavior<Profile.Command, Profile
   private Effect<Event, State> onCloseWindow(State state, CloseWindow close) {
     return checked(close.replyTo(), () -> {
       String windowId = requireWindow(state, close.windowId());
+      requireScope(state, close.access(), windowId, "Window");
       return Effect().persist(new WindowRemoved(windowId)).thenRun(s -> {
         ActorRef<Window.Command> window = windows.remove(windowId);
         if (window != null) {
@@ -196,6 +223,7 @@ public final class Profile extends EventSourcedBehavior<Profile.Command, Profile
     return checked(update.replyTo(), () -> {
       WindowUpdate request = update.request();
       String windowId = requireWindow(state, request == null ? null : request.windowId());
+      requireScope(state, update.access(), windowId, "Window");
       window(windowId).tell(new Window.Update(
           Inputs.title(request.title()), Inputs.bounds(request.bounds()), request.state(), request.focused(),
           update.replyTo()));
@@ -207,8 +235,9 @@ public final class Profile extends EventSourcedBehavior<Profile.Command, Profile
     return checked(create.replyTo(), () -> {
       TabCreate request = create.request();
       requireWindow(state, request == null ? null : request.windowId());
+      requireScope(state, create.access(), request.windowId(), "Window");
       if (request.url() != null) {
-        return openTab(state, create, Inputs.url(request.url()));
+        return openTab(state, create, Inputs.url(request.url(), create.access().urlSchemes()));
       }
       context.askWithStatus(SettingsView.class, settings(), SETTINGS_ASK_TIMEOUT,
           replyTo -> new Settings.Get("homepage", replyTo),
@@ -220,6 +249,7 @@ public final class Profile extends EventSourcedBehavior<Profile.Command, Profile
   private Effect<Event, State> onHomepageResolved(State state, HomepageResolved resolved) {
     return checked(resolved.create().replyTo(), () -> {
       requireWindow(state, resolved.create().request().windowId());
+      requireScope(state, resolved.create().access(), resolved.create().request().windowId(), "Window");
       return openTab(state, resolved.create(), Inputs.url(resolved.url()));
     });
   }
@@ -228,7 +258,7 @@ public final class Profile extends EventSourcedBehavior<Profile.Command, Profile
     String windowId = create.request().windowId();
     String tabId = "t" + (state.tabCounter() + 1);
     boolean active = !Boolean.FALSE.equals(create.request().active());
-    return Effect().persist(new TabAssigned(tabId, windowId)).thenRun(s ->
+    return Effect().persist(new TabAssigned(tabId, windowId, create.access().rendererId())).thenRun(s ->
         window(windowId).tell(new Window.AddTab(tabId, url, active, create.replyTo())));
   }
 
@@ -236,7 +266,9 @@ public final class Profile extends EventSourcedBehavior<Profile.Command, Profile
     return checked(update.replyTo(), () -> {
       TabUpdate request = update.request();
       String tabId = request == null ? null : request.tabId();
-      window(windowOfTab(state, tabId)).tell(new Window.UpdateTab(
+      String windowId = windowOfTab(state, tabId);
+      requireScope(state, update.access(), tabId, "Tab");
+      window(windowId).tell(new Window.UpdateTab(
           tabId, Inputs.title(request.title()), request.pinned(), request.muted(), request.active(),
           update.replyTo()));
       return Effect().none();
@@ -246,6 +278,7 @@ public final class Profile extends EventSourcedBehavior<Profile.Command, Profile
   private Effect<Event, State> onDeleteTab(State state, DeleteTab delete) {
     return checked(delete.replyTo(), () -> {
       String windowId = windowOfTab(state, delete.tabId());
+      requireScope(state, delete.access(), delete.tabId(), "Tab");
       return Effect().persist(new TabRemoved(delete.tabId())).thenRun(s ->
           window(windowId).tell(new Window.RemoveTab(delete.tabId(), delete.replyTo())));
     });
@@ -254,21 +287,27 @@ public final class Profile extends EventSourcedBehavior<Profile.Command, Profile
   private Effect<Event, State> onNavigate(State state, Navigate navigate) {
     return checked(navigate.replyTo(), () -> {
       String windowId = windowOfTab(state, navigate.tabId());
-      window(windowId).tell(new Window.Navigate(navigate.tabId(), Inputs.url(navigate.url()), navigate.replyTo()));
+      requireScope(state, navigate.access(), navigate.tabId(), "Tab");
+      String url = Inputs.url(navigate.url(), navigate.access().urlSchemes());
+      window(windowId).tell(new Window.Navigate(navigate.tabId(), url, navigate.replyTo()));
       return Effect().none();
     });
   }
 
   private Effect<Event, State> onGoBack(State state, GoBack back) {
     return checked(back.replyTo(), () -> {
-      window(windowOfTab(state, back.tabId())).tell(new Window.GoBack(back.tabId(), back.replyTo()));
+      String windowId = windowOfTab(state, back.tabId());
+      requireScope(state, back.access(), back.tabId(), "Tab");
+      window(windowId).tell(new Window.GoBack(back.tabId(), back.replyTo()));
       return Effect().none();
     });
   }
 
   private Effect<Event, State> onGoForward(State state, GoForward forward) {
     return checked(forward.replyTo(), () -> {
-      window(windowOfTab(state, forward.tabId())).tell(new Window.GoForward(forward.tabId(), forward.replyTo()));
+      String windowId = windowOfTab(state, forward.tabId());
+      requireScope(state, forward.access(), forward.tabId(), "Tab");
+      window(windowId).tell(new Window.GoForward(forward.tabId(), forward.replyTo()));
       return Effect().none();
     });
   }
@@ -290,23 +329,30 @@ public final class Profile extends EventSourcedBehavior<Profile.Command, Profile
         .onEvent(WindowOpened.class, (s, e) -> {
           List<WindowSeed> list = new ArrayList<>(s.windows());
           list.add(new WindowSeed(e.windowId(), e.title(), e.bounds()));
-          return new State(List.copyOf(list), s.tabWindows(), s.windowCounter() + 1, s.tabCounter());
+          return new State(List.copyOf(list), s.tabWindows(), s.windowCounter() + 1, s.tabCounter(),
+              withOwner(s.owners(), e.windowId(), e.owner()));
         })
         .onEvent(WindowRemoved.class, (s, e) -> {
           Map<String, String> tabs = new LinkedHashMap<>(s.tabWindows());
+          Map<String, String> owners = new LinkedHashMap<>(s.owners());
+          tabs.entrySet().stream().filter(t -> t.getValue().equals(e.windowId())).forEach(t -> owners.remove(t.getKey()));
+          owners.remove(e.windowId());
           tabs.values().removeIf(e.windowId()::equals);
           List<WindowSeed> list = s.windows().stream().filter(w -> !w.windowId().equals(e.windowId())).toList();
-          return new State(list, Map.copyOf(tabs), s.windowCounter(), s.tabCounter());
+          return new State(list, Map.copyOf(tabs), s.windowCounter(), s.tabCounter(), Map.copyOf(owners));
         })
         .onEvent(TabAssigned.class, (s, e) -> {
           Map<String, String> tabs = new LinkedHashMap<>(s.tabWindows());
           tabs.put(e.tabId(), e.windowId());
-          return new State(s.windows(), Map.copyOf(tabs), s.windowCounter(), s.tabCounter() + 1);
+          return new State(s.windows(), Map.copyOf(tabs), s.windowCounter(), s.tabCounter() + 1,
+              withOwner(s.owners(), e.tabId(), e.owner()));
         })
         .onEvent(TabRemoved.class, (s, e) -> {
           Map<String, String> tabs = new LinkedHashMap<>(s.tabWindows());
           tabs.remove(e.tabId());
-          return new State(s.windows(), Map.copyOf(tabs), s.windowCounter(), s.tabCounter());
+          Map<String, String> owners = new LinkedHashMap<>(s.owners());
+          owners.remove(e.tabId());
+          return new State(s.windows(), Map.copyOf(tabs), s.windowCounter(), s.tabCounter(), Map.copyOf(owners));
         })
         .build();
   }
@@ -367,6 +413,23 @@ public final class Profile extends EventSourcedBehavior<Profile.Command, Profile
       throw Inputs.notFound("No tab '" + tabId + "'");
     }
     return windowId;
+  }
+
+  private static Map<String, String> withOwner(Map<String, String> owners, String id, String owner) {
+    if (owner == null) {
+      return owners;
+    }
+    Map<String, String> updated = new LinkedHashMap<>(owners);
+    updated.put(id, owner);
+    return Map.copyOf(updated);
+  }
+
+  /** The own-tabs scope: a scoped caller may act only on windows and tabs it created. */
+  private static void requireScope(State state, Access access, String id, String what) {
+    if (access.ownOnly() && !access.rendererId().equals(state.owners().get(id))) {
+      throw new IpcException(org.browseros.ipc.protocol.ErrorCode.PERMISSION,
+          what + " '" + id + "' is not in the scope of renderer '" + access.rendererId() + "'");
+    }
   }
 
   private static String homepage(SettingsView view) {

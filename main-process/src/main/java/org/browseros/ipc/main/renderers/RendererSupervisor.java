@@ -41,6 +41,7 @@ import org.apache.pekko.pattern.StatusReply;
 import org.browseros.ipc.main.ipc.Caller;
 import org.browseros.ipc.protocol.ErrorCode;
 import org.browseros.ipc.protocol.IpcException;
+import org.browseros.ipc.protocol.TransportSecurity;
 import org.browseros.ipc.protocol.renderers.RendererInfo;
 import org.browseros.ipc.protocol.renderers.RendererList;
 import org.browseros.ipc.protocol.system.SystemEvent;
@@ -90,6 +91,12 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
 
   public record ListRenderers(ActorRef<RendererList> replyTo) implements Command {}
 
+  /**
+   * The gateway closed a renderer's connection for bad messages (Chromium's ReportBadMessage): a
+   * launched renderer is killed at once, and its exit counts as a crash (backoff, max-restarts).
+   */
+  public record BadMessage(String rendererId, String reason) implements Command {}
+
   /** Kills a launched renderer and launches it again; replies once the new process runs. */
   public record Restart(String rendererId, ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
@@ -111,6 +118,7 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
    *
    * @param gateway where renderers connect, known only at runtime: see {@link #withGateway}
    * @param configFile passed on as {@code -Dconfig.file}, or null
+   * @param tlsDir the TLS key material renderers use ({@code <data-dir>/tls}), or null with plain TCP
    */
   public record Settings(
       int count,
@@ -129,7 +137,8 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
       int maxRestarts,
       Duration restartWindow,
       Duration stopTimeout,
-      String configFile) {
+      String configFile,
+      Path tlsDir) {
 
     public Settings {
       if (count < 0) {
@@ -189,13 +198,15 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
           c.getInt("max-restarts"),
           c.getDuration("restart-window"),
           c.getDuration("stop-timeout"),
-          System.getProperty("config.file"));
+          System.getProperty("config.file"),
+          config.hasPath("browseros.security.plain-tcp") && !config.getBoolean("browseros.security.plain-tcp")
+              ? Path.of(config.getString("browseros.data-dir")).resolve(TransportSecurity.DIRECTORY) : null);
     }
 
     public Settings withGateway(String gateway) {
       return new Settings(count, capabilities, profile, java, classpath, mainClass, jvmOptions,
           gateway, dataDir, logDir, backoffMin, backoffMax, backoffRandomFactor, maxRestarts,
-          restartWindow, stopTimeout, configFile);
+          restartWindow, stopTimeout, configFile, tlsDir);
     }
   }
 
@@ -274,6 +285,7 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
         .onMessage(Connected.class, this::onConnected)
         .onMessage(Disconnected.class, this::onDisconnected)
         .onMessage(ListRenderers.class, this::onListRenderers)
+        .onMessage(BadMessage.class, this::onBadMessage)
         .onMessage(Restart.class, this::onRestart)
         .onMessage(ProcessExited.class, this::onProcessExited)
         .onMessage(LaunchDue.class, this::onLaunchDue)
@@ -370,6 +382,26 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
       getContext().getLog().warn("Renderer [{}] stopped answering heartbeats but still runs: killing pid [{}]",
           id, renderer.process.pid());
       terminate(renderer);
+    }
+    return this;
+  }
+
+  private Behavior<Command> onBadMessage(BadMessage command) {
+    String id = command.rendererId();
+    String reason = String.valueOf(command.reason());
+    getContext().getLog().error("Renderer [{}] terminated for bad messages: {}", id, reason);
+    publish(SystemEvent.RENDERER_BAD_MESSAGE, id, "Renderer " + id + " was terminated for bad messages: " + reason,
+        Map.of("reason", reason));
+    if (consoles.remove(id)) {
+      publish(SystemEvent.RENDERER_LEFT, id, "Console " + id + " left: bad-message", Map.of("reason", "bad-message"));
+      return this;
+    }
+    Renderer renderer = renderers.get(id);
+    if (renderer != null && renderer.process != null && renderer.process.isAlive()) {
+      renderer.status = STARTING;
+      renderer.secret = null;
+      getContext().getLog().warn("Killing renderer [{}] pid [{}]", id, renderer.process.pid());
+      renderer.process.destroyForcibly();
     }
     return this;
   }
@@ -501,6 +533,11 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
     env.put(ENV_LAUNCH_SECRET, secret);
     env.put(ENV_GATEWAY, settings.gateway());
     env.put(ENV_PARENT_PID, String.valueOf(ProcessHandle.current().pid()));
+    if (settings.tlsDir() != null) {
+      env.put(TransportSecurity.ENV_TLS_DIR, settings.tlsDir().toString());
+    } else {
+      env.remove(TransportSecurity.ENV_TLS_DIR);
+    }
     Process process;
     try {
       Files.createDirectories(settings.logDir());
@@ -647,6 +684,7 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
     String json = JsonNodeFactory.instance.objectNode()
         .put("gateway", settings.gateway())
         .put("secret", devtoolsSecret)
+        .put("tls", settings.tlsDir() == null ? null : settings.tlsDir().toString())
         .toString();
     try {
       Files.createDirectories(dir);

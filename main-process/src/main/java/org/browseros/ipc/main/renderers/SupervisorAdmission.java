@@ -47,6 +47,11 @@ public final class SupervisorAdmission implements Admission {
   }
 
   @Override
+  public void badMessage(String rendererId, String reason) {
+    supervisor.tell(new RendererSupervisor.BadMessage(rendererId, reason));
+  }
+
+  @Override
   public CompletionStage<RendererList> renderers() {
     return AskPattern.ask(supervisor, RendererSupervisor.ListRenderers::new, timeout, scheduler);
   }

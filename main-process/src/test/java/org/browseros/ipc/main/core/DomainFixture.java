@@ -37,7 +37,7 @@ final class DomainFixture {
   }
 
   static Caller caller(String profileId) {
-    return new Caller("renderer-1", profileId, "full");
+    return new Caller("renderer-1", profileId, "shell");
   }
 
   <P, R> R call(Channel<P, R> channel, P payload, String profileId) {

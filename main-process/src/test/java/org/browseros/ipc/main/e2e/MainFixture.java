@@ -81,7 +81,7 @@ final class MainFixture implements AutoCloseable {
   /** A console client, authenticated with the devtools credential main wrote to its data dir. */
   IpcRenderer console() throws Exception {
     JsonNode credential = PayloadCodec.parseJson(Files.readString(node.dataDir().resolve("devtools.credential")));
-    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "console", RendererConfig.load());
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "console", clientConfig());
     clientSystems.add(system);
     IpcRenderer client = IpcRenderer.connect(system,
             ConnectOptions.of(system, credential.get("gateway").asText(), null, credential.get("secret").asText()))
@@ -89,6 +89,19 @@ final class MainFixture implements AutoCloseable {
     clients.add(client);
     client.state().ready().toCompletableFuture().get(10, TimeUnit.SECONDS);
     return client;
+  }
+
+  /** A client system's config: mutual TLS on main's key material unless main runs plain TCP. */
+  com.typesafe.config.Config clientConfig() {
+    Path tls = node.dataDir().resolve(org.browseros.ipc.protocol.TransportSecurity.DIRECTORY);
+    return node.config().getBoolean("browseros.security.plain-tcp")
+        ? RendererConfig.load() : RendererConfig.withTls(RendererConfig.load(), tls);
+  }
+
+  /** Tracks a client system so that {@link #close} terminates it. */
+  <T> ActorSystem<T> track(ActorSystem<T> system) {
+    clientSystems.add(system);
+    return system;
   }
 
   RendererInfo renderer(String rendererId) throws Exception {

@@ -1,4 +1,7 @@
 package org.browseros.ipc.protocol.state;
 
+import jakarta.validation.constraints.*;
+import org.browseros.ipc.protocol.Limits;
+
 /** {@code state:resync}: a renderer asks for a snapshot, telling the version it has. */
-public record StateResync(long haveVersion) {}
+public record StateResync(@PositiveOrZero long haveVersion) {}

@@ -16,6 +16,8 @@ public record SystemEvent(String kind, String rendererId, String detail, Map<Str
   public static final String RENDERER_LEFT = "renderer-left";
   public static final String RENDERER_CRASHED = "renderer-crashed";
   public static final String RENDERER_RESTARTED = "renderer-restarted";
+  /** Main terminated a renderer that broke the protocol or its capability (data: reason). */
+  public static final String RENDERER_BAD_MESSAGE = "renderer-bad-message";
   public static final String LOW_MEMORY = "low-memory";
   public static final String SETTINGS_CHANGED = "settings-changed";
 

@@ -345,7 +345,11 @@ public final class IpcConsole implements java.util.concurrent.Callable<Integer> 
             "browseros.renderer.system.pekko.log-dead-letters = off",
             "browseros.renderer.system.pekko.log-dead-letters-during-shutdown = off"))
         .withFallback(ConfigFactory.load());
-    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "ipc-console", RendererConfig.systemConfig(loaded));
+    Config systemConfig = RendererConfig.systemConfig(loaded);
+    if (credential.tls() != null) {
+      systemConfig = RendererConfig.withTls(systemConfig, Path.of(credential.tls()));
+    }
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "ipc-console", systemConfig);
     IpcRenderer ipc = null;
     try {
       ConnectOptions options = ConnectOptions.of(system, credential.gateway(), null, credential.secret());
@@ -503,7 +507,7 @@ public final class IpcConsole implements java.util.concurrent.Callable<Integer> 
   }
 
   /** The devtools credential main writes: where its gateway is, and the secret to show it. */
-  record Credential(String gateway, String secret) {
+  record Credential(String gateway, String secret, String tls) {
     static Credential read(Path file) {
       if (!Files.isRegularFile(file)) {
         throw new IpcException(ErrorCode.CONNECTION, "No devtools credential at " + file + " (is main running?)");
@@ -515,7 +519,7 @@ public final class IpcConsole implements java.util.concurrent.Callable<Integer> 
         if (gateway == null || secret == null) {
           throw new IpcException(ErrorCode.VALIDATION, "Devtools credential " + file + " lacks gateway or secret");
         }
-        return new Credential(gateway, secret);
+        return new Credential(gateway, secret, text(node, "tls"));
       } catch (IOException e) {
         throw new IpcException(ErrorCode.PERMISSION, "Cannot read " + file + ": " + e.getMessage());
       }
