@@ -79,6 +79,12 @@ class MainCrashEndToEndTest {
     return main;
   }
 
+  /** A console's config: mutual TLS with the key material main keeps in its data dir, as scripts/ipc does. */
+  private static com.typesafe.config.Config consoleConfig() {
+    Path tls = dataDir.resolve(org.browseros.ipc.protocol.TransportSecurity.DIRECTORY);
+    return Files.isDirectory(tls) ? RendererConfig.withTls(RendererConfig.load(), tls) : RendererConfig.load();
+  }
+
   private static IpcRenderer console(ActorSystem<?> system) throws Exception {
     JsonNode credential = PayloadCodec.parseJson(Files.readString(dataDir.resolve("devtools.credential")));
     IpcRenderer client = IpcRenderer.connect(system,
@@ -105,7 +111,7 @@ class MainCrashEndToEndTest {
     List<ActorSystem<?>> systems = new ArrayList<>();
     Process main = startMain(edgePort, corePort);
     try {
-      ActorSystem<Void> first = ActorSystem.create(Behaviors.empty(), "console", RendererConfig.load());
+      ActorSystem<Void> first = ActorSystem.create(Behaviors.empty(), "console", consoleConfig());
       systems.add(first);
       IpcRenderer ipc = console(first);
       WindowInfo window = ipc.invoke(Channels.WINDOW_CREATE, new WindowCreate("crash test", null))
@@ -138,7 +144,7 @@ class MainCrashEndToEndTest {
     assertTrue(acknowledged.size() >= 40, "writes acknowledged before the kill: " + acknowledged.size());
     main = startMain(edgePort, corePort);
     try {
-      ActorSystem<Void> second = ActorSystem.create(Behaviors.empty(), "console", RendererConfig.load());
+      ActorSystem<Void> second = ActorSystem.create(Behaviors.empty(), "console", consoleConfig());
       systems.add(second);
       IpcRenderer ipc = console(second);
       String wid = windowId;
