@@ -245,6 +245,9 @@ public final class Bench {
     overrides.put("browseros.renderers.count", 2);
     overrides.put("browseros.edge.pekko.remote.artery.canonical.port", 0);
     overrides.put("browseros.core.pekko.remote.artery.canonical.port", 0);
+    // Every row on the same transport as the raw Artery baseline: plain TCP. Mutual TLS (the default
+    // since the security work) is not measured yet.
+    overrides.put("browseros.security.plain-tcp", true);
     MainNode main = MainNode.start(MainConfig.load(overrides), ipcMain);
     List<ClientJvm> clients = new ArrayList<>();
     try {
