@@ -248,6 +248,11 @@ public final class Bench {
     // Every row on the same transport as the raw Artery baseline: plain TCP. Mutual TLS (the default
     // since the security work) is not measured yet.
     overrides.put("browseros.security.plain-tcp", true);
+    // The per-renderer rate limits (hundreds of messages a second) would cap what a throughput row measures.
+    for (String capability : List.of("shell", "web", "devtools")) {
+      overrides.put("browseros.security.capabilities." + capability + ".rate-limit.per-second", 100_000_000);
+      overrides.put("browseros.security.capabilities." + capability + ".rate-limit.burst", 100_000_000);
+    }
     MainNode main = MainNode.start(MainConfig.load(overrides), ipcMain);
     List<ClientJvm> clients = new ArrayList<>();
     try {
