@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -130,20 +131,31 @@ public final class BenchClient {
   /** Up to {@code window} echo invokes in flight: invokes per second one renderer can drive. */
   private ObjectNode echoPipelined(int bytes, int count, int window) throws Exception {
     BenchChannels.Blob blob = new BenchChannels.Blob(new byte[bytes]);
+    return pipelined(count, window, TIMEOUT, "pipelined invokes", i -> ipc.invoke(BenchChannels.ECHO, blob));
+  }
+
+  /** Starts one call of a pipelined run (on the loop's thread, so it may block). */
+  @FunctionalInterface
+  private interface Call {
+    CompletionStage<?> start(int i) throws Exception;
+  }
+
+  /** Runs {@code count} calls with at most {@code window} in flight; the first failure fails the run. */
+  private static ObjectNode pipelined(int count, int window, Duration drain, String what, Call call) throws Exception {
     Semaphore inFlight = new Semaphore(window);
     AtomicReference<Throwable> failure = new AtomicReference<>();
     long t0 = System.nanoTime();
     for (int i = 0; i < count && failure.get() == null; i++) {
       inFlight.acquire();
-      ipc.invoke(BenchChannels.ECHO, blob).whenComplete((r, e) -> {
+      call.start(i).whenComplete((r, e) -> {
         if (e != null) {
           failure.compareAndSet(null, e);
         }
         inFlight.release();
       });
     }
-    if (!inFlight.tryAcquire(window, TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
-      throw new IllegalStateException("pipelined invokes did not complete");
+    if (!inFlight.tryAcquire(window, drain.toSeconds(), TimeUnit.SECONDS)) {
+      throw new IllegalStateException(what + " did not complete");
     }
     if (failure.get() != null) {
       throw new IllegalStateException(failure.get());
@@ -206,33 +218,14 @@ public final class BenchClient {
    * 10,000 tabs would measure that list rather than the tabs.
    */
   private ObjectNode tabs(int count, int window) throws Exception {
-    Semaphore inFlight = new Semaphore(window);
-    AtomicReference<Throwable> failure = new AtomicReference<>();
-    long t0 = System.nanoTime();
-    String windowId = null;
-    for (int i = 0; i < count && failure.get() == null; i++) {
+    String[] windowId = new String[1];
+    return pipelined(count, window, Duration.ofSeconds(120), "tab:create calls", i -> {
       if (i % 100 == 0) {
-        windowId = ipc.invoke(Channels.WINDOW_CREATE, new WindowCreate("bench " + i / 100, null)).toCompletableFuture()
+        windowId[0] = ipc.invoke(Channels.WINDOW_CREATE, new WindowCreate("bench " + i / 100, null)).toCompletableFuture()
             .get(TIMEOUT.toSeconds(), TimeUnit.SECONDS).windowId();
       }
-      inFlight.acquire();
-      ipc.invoke(Channels.TAB_CREATE, new TabCreate(windowId, "about:blank", false)).whenComplete((r, e) -> {
-        if (e != null) {
-          failure.compareAndSet(null, e);
-        }
-        inFlight.release();
-      });
-    }
-    if (!inFlight.tryAcquire(window, 120, TimeUnit.SECONDS)) {
-      throw new IllegalStateException("tab:create calls did not complete");
-    }
-    if (failure.get() != null) {
-      throw new IllegalStateException(failure.get());
-    }
-    ObjectNode r = PayloadCodec.json().createObjectNode();
-    r.put("nanos", System.nanoTime() - t0);
-    r.put("count", count);
-    return r;
+      return ipc.invoke(Channels.TAB_CREATE, new TabCreate(windowId[0], "about:blank", false));
+    });
   }
 
   static ObjectNode percentiles(Histogram h) {

@@ -165,7 +165,7 @@ class BuiltInChannelsEndToEndTest {
       assertNotNull(changed, "no settings-changed event");
     } while (!SystemEvent.SETTINGS_CHANGED.equals(changed.kind()));
     // The synchronized state carries the setting too.
-    JsonNode synced = awaitState(() -> ipc.state().get("settings/theme").orElse(null), TextNode.valueOf("dark"));
+    JsonNode synced = MainFixture.awaitState(() -> ipc.state().get("settings/theme").orElse(null), TextNode.valueOf("dark"));
     assertEquals("dark", synced.asText());
   }
 
@@ -183,30 +183,13 @@ class BuiltInChannelsEndToEndTest {
   @Test
   void shouldSynchronizeStateToTheLaunchedRenderer() throws Exception {
     WindowInfo window = await(ipc.invoke(Channels.WINDOW_CREATE, new WindowCreate("Synced", null)));
-    awaitState(() -> ipc.state().windows().containsKey(window.windowId()), true);
+    MainFixture.awaitState(() -> ipc.state().windows().containsKey(window.windowId()), true);
     long version = ipc.state().version();
     // The launched renderer JVM has applied the same versions: ask it, main-to-renderer.
-    long rendererVersion = awaitState(() -> {
+    long rendererVersion = MainFixture.awaitState(() -> {
       var status = await(main.ipcMain().invoke("renderer-1", RendererChannels.RENDERER_INFO, new RendererChannels.RendererInfoQuery()));
       return status.stateVersion() >= version ? version : status.stateVersion();
     }, version);
     assertEquals(version, rendererVersion);
-  }
-
-  interface Probe<T> {
-    T get() throws Exception;
-  }
-
-  static <T> T awaitState(Probe<T> probe, T expected) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-    T last = null;
-    while (System.nanoTime() < deadline) {
-      last = probe.get();
-      if (expected.equals(last)) {
-        return last;
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError("expected " + expected + " but was " + last);
   }
 }

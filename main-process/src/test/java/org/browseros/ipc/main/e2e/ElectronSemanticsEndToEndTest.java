@@ -122,7 +122,7 @@ class ElectronSemanticsEndToEndTest {
     ipc.send(LOG, new Text("4"));
     await(first);
     await(third);
-    BuiltInChannelsEndToEndTest.awaitState(() -> seen.size(), 4);
+    MainFixture.awaitState(() -> seen.size(), 4);
     assertEquals(List.of("invoke 1", "send 2", "invoke 3", "send 4"), seen);
   }
 

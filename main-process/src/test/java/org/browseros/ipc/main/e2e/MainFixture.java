@@ -93,9 +93,31 @@ final class MainFixture implements AutoCloseable {
 
   /** A client system's config: mutual TLS on main's key material unless main runs plain TCP. */
   com.typesafe.config.Config clientConfig() {
-    Path tls = node.dataDir().resolve(org.browseros.ipc.protocol.TransportSecurity.DIRECTORY);
-    return node.config().getBoolean("browseros.security.plain-tcp")
-        ? RendererConfig.load() : RendererConfig.withTls(RendererConfig.load(), tls);
+    return node.config().getBoolean("browseros.security.plain-tcp") ? RendererConfig.load() : clientConfig(node.dataDir());
+  }
+
+  /** A console's config as scripts/ipc builds it: mutual TLS with the key material in main's data dir, if any. */
+  static com.typesafe.config.Config clientConfig(Path dataDir) {
+    Path tls = dataDir.resolve(org.browseros.ipc.protocol.TransportSecurity.DIRECTORY);
+    return Files.isDirectory(tls) ? RendererConfig.withTls(RendererConfig.load(), tls) : RendererConfig.load();
+  }
+
+  interface Probe<T> {
+    T get() throws Exception;
+  }
+
+  /** Polls {@code probe} until it returns {@code expected} (bounded: 15 s), and returns it. */
+  static <T> T awaitState(Probe<T> probe, T expected) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+    T last = null;
+    while (System.nanoTime() < deadline) {
+      last = probe.get();
+      if (expected.equals(last)) {
+        return last;
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("expected " + expected + " but was " + last);
   }
 
   /** Tracks a client system so that {@link #close} terminates it. */

@@ -56,7 +56,7 @@ class RendererCrashEndToEndTest {
       // The new renderer got a snapshot: it is at the same state version as the console.
       long version = console.state().version();
       assertTrue(console.state().windows().containsKey(window.windowId()));
-      long rendererVersion = BuiltInChannelsEndToEndTest.awaitState(() -> await(main.ipcMain().invoke("renderer-1",
+      long rendererVersion = MainFixture.awaitState(() -> await(main.ipcMain().invoke("renderer-1",
           RendererChannels.RENDERER_INFO, new RendererChannels.RendererInfoQuery())).stateVersion(), version);
       assertEquals(version, rendererVersion);
     }

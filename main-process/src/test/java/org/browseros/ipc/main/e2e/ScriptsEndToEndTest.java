@@ -1,16 +1,14 @@
 package org.browseros.ipc.main.e2e;
 
+import static org.browseros.ipc.main.e2e.MainScript.freePort;
+import static org.browseros.ipc.main.e2e.MainScript.script;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,15 +35,13 @@ import org.junit.jupiter.api.io.TempDir;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
 class ScriptsEndToEndTest {
-  static final Path REPO = Path.of("..").toAbsolutePath().normalize();
-
   @TempDir
   static Path dataDir;
 
   Process main;
   String windowId;
   String tabId;
-  final List<String> mainOutput = new java.util.concurrent.CopyOnWriteArrayList<>();
+  List<String> mainOutput;
 
   record Result(int exit, String stdout, String stderr) {
     JsonNode json() {
@@ -53,47 +49,14 @@ class ScriptsEndToEndTest {
     }
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    }
-  }
-
-  private static ProcessBuilder script(String name, String... args) {
-    List<String> command = new ArrayList<>();
-    command.add(REPO.resolve("scripts").resolve(name).toString());
-    command.addAll(List.of(args));
-    ProcessBuilder builder = new ProcessBuilder(command).directory(REPO.toFile());
-    builder.environment().put("BROWSEROS_SKIP_BUILD", "1");
-    return builder;
-  }
-
   @BeforeAll
   void startMainProcess() throws Exception {
-    // Its own session and process group, as in a terminal, so that Ctrl-C can be sent to the group.
-    main = setsid(script("main-process", "--data-dir", dataDir.toString(), "--renderers", "1",
+    MainScript started = MainScript.start("--data-dir", dataDir.toString(), "--renderers", "1",
         "--edge-port", String.valueOf(freePort()), "--core-port", String.valueOf(freePort()),
-        "--inspector-port", "0"))
-        .redirectErrorStream(true)
-        .start();
-    CompletableFuture<String> ready = new CompletableFuture<>();
-    Thread reader = new Thread(() -> {
-      try (BufferedReader out = new BufferedReader(new InputStreamReader(main.getInputStream(), StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = out.readLine()) != null) {
-          mainOutput.add(line);
-          if (line.contains("main process ready")) {
-            ready.complete(line);
-          }
-        }
-        ready.completeExceptionally(new AssertionError("main exited before ready: " + mainOutput));
-      } catch (IOException e) {
-        ready.completeExceptionally(e);
-      }
-    }, "main-process-output");
-    reader.setDaemon(true);
-    reader.start();
-    String line = ready.get(120, TimeUnit.SECONDS);
+        "--inspector-port", "0");
+    main = started.process();
+    mainOutput = started.output();
+    String line = started.readyLine();
     assertTrue(line.contains("1 renderer(s) connected"), line);
     inspectorLine = waitForLine(l -> l.startsWith("Inspector: "));
   }
@@ -113,18 +76,10 @@ class ScriptsEndToEndTest {
     throw new AssertionError("No such line in " + mainOutput);
   }
 
-  private static ProcessBuilder setsid(ProcessBuilder builder) {
-    List<String> command = new ArrayList<>();
-    command.add("setsid");
-    command.addAll(builder.command());
-    return builder.command(command);
-  }
-
   @AfterAll
   void stopMainProcess() throws Exception {
     if (main != null && main.isAlive()) {
-      main.descendants().forEach(ProcessHandle::destroyForcibly);
-      main.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+      MainScript.kill(main);
     }
   }
 

@@ -42,7 +42,7 @@ class SessionRestoreEndToEndTest {
     }
     try (MainFixture main = MainFixture.start(dataDir, 0, new IpcMain(Duration.ofSeconds(5)))) {
       IpcRenderer ipc = main.console();
-      BuiltInChannelsEndToEndTest.awaitState(() -> ipc.state().tabs().containsKey(tab.tabId()), true);
+      MainFixture.awaitState(() -> ipc.state().tabs().containsKey(tab.tabId()), true);
       TabInfo restored = ipc.state().tabs().get(tab.tabId());
       assertEquals("https://example.org/2", restored.url());
       assertTrue(restored.canGoBack(), "history survives the restart");

@@ -36,7 +36,7 @@ class StateSyncEndToEndTest {
       List<StateSync> applied = new CopyOnWriteArrayList<>();
       ipc.state().onChange(applied::add);
       WindowInfo before = await(ipc.invoke(Channels.WINDOW_CREATE, new WindowCreate("before", null)));
-      BuiltInChannelsEndToEndTest.awaitState(() -> ipc.state().windows().containsKey(before.windowId()), true);
+      MainFixture.awaitState(() -> ipc.state().windows().containsKey(before.windowId()), true);
       long version = ipc.state().version();
 
       // Force a gap: a delta five versions ahead, pushed on state:sync as main would push a real one.
@@ -44,12 +44,12 @@ class StateSyncEndToEndTest {
           new StateSync(version + 5, false, Map.of("windows/bogus", TextNode.valueOf("never")), List.of()));
 
       // The replica refuses it, asks for a snapshot, and ends up with main's true state.
-      BuiltInChannelsEndToEndTest.awaitState(() -> applied.stream().anyMatch(StateSync::snapshot), true);
+      MainFixture.awaitState(() -> applied.stream().anyMatch(StateSync::snapshot), true);
       assertFalse(ipc.state().get("windows/bogus").isPresent(), "a delta after a gap must not be applied");
       assertEquals(version, ipc.state().version());
 
       WindowInfo after = await(ipc.invoke(Channels.WINDOW_CREATE, new WindowCreate("after", null)));
-      BuiltInChannelsEndToEndTest.awaitState(() -> ipc.state().windows().containsKey(after.windowId()), true);
+      MainFixture.awaitState(() -> ipc.state().windows().containsKey(after.windowId()), true);
       assertTrue(ipc.state().version() > version, "deltas apply again after the resync");
     }
   }
