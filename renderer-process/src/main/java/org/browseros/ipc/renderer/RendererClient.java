@@ -287,6 +287,11 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
 
   private Behavior<Command> onRefused(Refused refused) {
     if (phase == Phase.RECONNECTING) {
+      if (refused.error().code() != ErrorCode.PERMISSION) {
+        // A main still starting may fail to check the token in time: the next Hello tries again.
+        getContext().getLog().info("Resume Hello not accepted yet: {} {}", refused.error().code(), refused.error().message());
+        return this;
+      }
       // The resume token is not (or no longer) valid there: main does not take this renderer back.
       IpcError reason = IpcError.of(ErrorCode.CONNECTION, "Main refused to resume the connection: "
           + refused.error().code() + " " + refused.error().message());

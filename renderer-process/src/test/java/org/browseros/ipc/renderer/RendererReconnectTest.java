@@ -64,6 +64,8 @@ class RendererReconnectTest {
     final AtomicReference<String> instance = new AtomicReference<>("main-a");
     final AtomicInteger tokens = new AtomicInteger();
     final AtomicBoolean refuse = new AtomicBoolean();
+    /** Hellos refused with TIMEOUT first, as a main still starting would. */
+    final AtomicInteger transientRefusals = new AtomicInteger();
     /** Request id to how often main ran it (a real main's request log would dedup; this one counts). */
     final Map<String, AtomicInteger> runs = new ConcurrentHashMap<>();
     final TestProbe<Hello> hellos = main.createTestProbe();
@@ -75,6 +77,10 @@ class RendererReconnectTest {
               return Behaviors.same();
             }
             hellos.getRef().tell(hello);
+            if (transientRefusals.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+              hello.renderer().tell(new Refused(IpcError.of(ErrorCode.TIMEOUT, "supervisor did not answer in time")));
+              return Behaviors.same();
+            }
             if (refuse.get()) {
               hello.renderer().tell(new Refused(IpcError.of(ErrorCode.PERMISSION, "authentication refused")));
               return Behaviors.same();
@@ -213,6 +219,20 @@ class RendererReconnectTest {
     assertTrue(reconnected.get(10, TimeUnit.SECONDS), "the same main");
     assertEquals(new Text("write"), await(write));
     assertEquals(1, scripted.runs.size(), "re-sent under the same request id, for main to dedup");
+  }
+
+  @Test
+  void shouldKeepTryingWhenAResumeHelloIsRefusedForAPassingReason() throws Exception {
+    ScriptedMain scripted = new ScriptedMain();
+    IpcRenderer ipc = connect(scripted, reconnect(Duration.ofSeconds(10), 100));
+    CompletableFuture<Boolean> reconnected = new CompletableFuture<>();
+    ipc.onReconnect(reconnected::complete);
+    scripted.down.set(true);
+    awaitTrue(ipc::isReconnecting, "client reconnecting");
+    scripted.transientRefusals.set(2);
+    scripted.down.set(false);
+    assertTrue(reconnected.get(10, TimeUnit.SECONDS));
+    assertEquals(new Text("after"), await(ipc.invoke(WRITE, new Text("after"))));
   }
 
   @Test
