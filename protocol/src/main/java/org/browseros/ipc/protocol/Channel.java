@@ -27,12 +27,18 @@ public final class Channel<P, R> {
   private final Direction direction;
   private final Class<P> payloadType;
   private final Class<R> replyType;
+  private final boolean idempotent;
 
   private Channel(String name, Direction direction, Class<P> payloadType, Class<R> replyType) {
+    this(name, direction, payloadType, replyType, false);
+  }
+
+  private Channel(String name, Direction direction, Class<P> payloadType, Class<R> replyType, boolean idempotent) {
     this.name = checkName(name);
     this.direction = Objects.requireNonNull(direction, "direction");
     this.payloadType = Objects.requireNonNull(payloadType, "payloadType");
     this.replyType = Objects.requireNonNull(replyType, "replyType");
+    this.idempotent = idempotent;
   }
 
   public static <P, R> Channel<P, R> invoke(String name, Class<P> payloadType, Class<R> replyType) {
@@ -86,6 +92,23 @@ public final class Channel<P, R> {
 
   public boolean isInvoke() {
     return direction == Direction.INVOKE;
+  }
+
+  /**
+   * This invoke channel, declared idempotent: running a request twice has the effect of running it
+   * once (reads). A renderer re-sends such a request by itself after its connection to main was
+   * lost; a request on any other channel is re-sent only to the same main, which drops duplicates.
+   */
+  public Channel<P, R> idempotent() {
+    if (!isInvoke()) {
+      throw new IllegalStateException("Only invoke channels can be idempotent: " + name);
+    }
+    return new Channel<>(name, direction, payloadType, replyType, true);
+  }
+
+  /** True for an invoke channel declared {@link #idempotent()}. */
+  public boolean isIdempotent() {
+    return idempotent;
   }
 
   @Override

@@ -56,12 +56,12 @@ public final class Channels {
   public static final Channel<SettingsUpdate, Setting> SETTINGS_UPDATE =
       Channel.invoke("settings:update", SettingsUpdate.class, Setting.class);
   public static final Channel<SettingsGet, SettingsView> SETTINGS_GET =
-      Channel.invoke("settings:get", SettingsGet.class, SettingsView.class);
+      Channel.invoke("settings:get", SettingsGet.class, SettingsView.class).idempotent();
 
   public static final Channel<SystemEvent, Void> SYSTEM_EVENT =
       Channel.broadcast("system:event", SystemEvent.class);
   public static final Channel<PowerStateQuery, PowerState> POWER_STATE =
-      Channel.invoke("power:state", PowerStateQuery.class, PowerState.class);
+      Channel.invoke("power:state", PowerStateQuery.class, PowerState.class).idempotent();
 
   public static final Channel<StateSync, Void> STATE_SYNC =
       Channel.mainToRenderer("state:sync", StateSync.class);
@@ -69,7 +69,7 @@ public final class Channels {
       Channel.rendererToMain("state:resync", StateResync.class);
 
   public static final Channel<RenderersQuery, RendererList> RENDERERS_LIST =
-      Channel.invoke("renderers:list", RenderersQuery.class, RendererList.class);
+      Channel.invoke("renderers:list", RenderersQuery.class, RendererList.class).idempotent();
 
   private static final Map<String, Channel<?, ?>> BUILT_IN = index(
       WINDOW_CREATE, WINDOW_CLOSE, WINDOW_UPDATE,

@@ -23,6 +23,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.browseros.ipc.protocol.Channel;
+import org.browseros.ipc.protocol.Channels;
 import org.browseros.ipc.protocol.Envelope;
 import org.browseros.ipc.protocol.ErrorCode;
 import org.browseros.ipc.protocol.IpcError;
@@ -59,6 +60,8 @@ public final class IpcRenderer implements AutoCloseable {
   private final CopyOnWriteArrayList<Consumer<Envelope>> envelopeListeners = new CopyOnWriteArrayList<>();
   private final CopyOnWriteArrayList<Consumer<IpcError>> errorListeners = new CopyOnWriteArrayList<>();
   private final CopyOnWriteArrayList<Runnable> disconnectListeners = new CopyOnWriteArrayList<>();
+  private final CopyOnWriteArrayList<Consumer<Boolean>> reconnectListeners = new CopyOnWriteArrayList<>();
+  private final AtomicBoolean reconnecting = new AtomicBoolean();
   private final Map<String, Function<byte[], CompletionStage<byte[]>>> handlers = new ConcurrentHashMap<>();
   private final AtomicBoolean open = new AtomicBoolean(true);
   private volatile ActorRef<RendererClient.Command> client;
@@ -113,7 +116,8 @@ public final class IpcRenderer implements AutoCloseable {
     } catch (IpcException e) {
       return CompletableFuture.failedStage(e);
     }
-    return invokeRaw(channel.name(), bytes, timeout).thenApply(reply -> PayloadCodec.decode(reply, channel.replyType()));
+    return invokeRaw(channel.name(), bytes, timeout, channel.isIdempotent())
+        .thenApply(reply -> PayloadCodec.decode(reply, channel.replyType()));
   }
 
   /**
@@ -131,10 +135,11 @@ public final class IpcRenderer implements AutoCloseable {
     } catch (IpcException e) {
       return CompletableFuture.failedStage(e);
     }
-    return invokeRaw(channel, bytes, timeout).thenApply(PayloadCodec::toJson);
+    boolean idempotent = Channels.builtIn(channel).map(Channel::isIdempotent).orElse(false);
+    return invokeRaw(channel, bytes, timeout, idempotent).thenApply(PayloadCodec::toJson);
   }
 
-  private CompletionStage<byte[]> invokeRaw(String channel, byte[] payload, Duration timeout) {
+  private CompletionStage<byte[]> invokeRaw(String channel, byte[] payload, Duration timeout, boolean idempotent) {
     Objects.requireNonNull(timeout, "timeout");
     if (!open.get()) {
       return CompletableFuture.failedStage(new IpcException(ErrorCode.CONNECTION, "Not connected to main"));
@@ -142,7 +147,7 @@ public final class IpcRenderer implements AutoCloseable {
     Envelope request = Envelope.command(channel, payload);
     return AskPattern.<RendererClient.Command, byte[]>askWithStatus(
             client,
-            replyTo -> new RendererClient.Invoke(request, timeout, replyTo),
+            replyTo -> new RendererClient.Invoke(request, timeout, replyTo, idempotent),
             timeout.plus(ASK_MARGIN),
             system.scheduler())
         .exceptionally(failure -> {
@@ -217,10 +222,22 @@ public final class IpcRenderer implements AutoCloseable {
     return () -> errorListeners.remove(listener);
   }
 
-  /** Runs {@code listener} once the connection to main is lost (not after {@link #close()}). */
+  /**
+   * Runs {@code listener} once the connection to main is lost for good (not after {@link #close()}):
+   * when it could not be resumed within {@code browseros.renderer.reconnect.give-up-after}.
+   */
   public Subscription onDisconnect(Runnable listener) {
     disconnectListeners.add(listener);
     return () -> disconnectListeners.remove(listener);
+  }
+
+  /**
+   * Calls {@code listener} each time a main welcomes this renderer back after a lost connection,
+   * with true when it is the same main instance, false when main restarted.
+   */
+  public Subscription onReconnect(Consumer<Boolean> listener) {
+    reconnectListeners.add(listener);
+    return () -> reconnectListeners.remove(listener);
   }
 
   // --- handlers --------------------------------------------------------------------------------
@@ -268,8 +285,19 @@ public final class IpcRenderer implements AutoCloseable {
     return welcome.profileId();
   }
 
+  /** True until the connection is lost for good or closed; also while reconnecting. */
   public boolean isConnected() {
     return open.get();
+  }
+
+  /** True while the link to main is down and the client tries to resume it. */
+  public boolean isReconnecting() {
+    return reconnecting.get();
+  }
+
+  /** The id of the main instance that last welcomed this renderer (random per main start), or null. */
+  public String mainInstanceId() {
+    return welcome.mainInstanceId();
   }
 
   public ConnectOptions options() {
@@ -359,7 +387,22 @@ public final class IpcRenderer implements AutoCloseable {
     }
 
     @Override
+    public void reconnecting(IpcError reason) {
+      reconnecting.set(true);
+    }
+
+    @Override
+    public void reconnected(Welcome again, boolean sameMain) {
+      welcome = again;
+      reconnecting.set(false);
+      for (Consumer<Boolean> l : reconnectListeners) {
+        safely(() -> l.accept(sameMain), "reconnect");
+      }
+    }
+
+    @Override
     public void disconnected(IpcError reason) {
+      reconnecting.set(false);
       open.set(false);
       for (Runnable l : disconnectListeners) {
         safely(l, "disconnect");

@@ -1,11 +1,14 @@
 package org.browseros.ipc.renderer;
 
 import java.time.Duration;
-import java.util.HashMap;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.ActorSelection;
@@ -43,6 +46,15 @@ import org.browseros.ipc.protocol.state.StateSync;
  *
  * <p>Main sends to this actor through a message adapter (the {@code renderer} of {@link Hello}),
  * so that wire messages ({@link ToRenderer}) and this actor's own commands stay apart.
+ *
+ * <p>Phases: {@link Phase#HANDSHAKE} until the first Welcome, then {@link Phase#CONNECTED}. When
+ * heartbeat acks stop and main's Welcome carried a resume token, the client goes
+ * {@link Phase#RECONNECTING}: it re-sends Hello with that token (backoff with jitter) until a main
+ * welcomes it again or {@code reconnect.give-up-after} passes. Invokes issued meanwhile wait
+ * (bounded); after the Welcome, requests that never left are sent, idempotent ones in flight are
+ * re-sent (bounded attempts, jittered delay), and other in-flight ones are re-sent under the same id
+ * only to the same main instance (which drops duplicates): to a restarted main they fail with
+ * CONNECTION, their outcome unknown. Every invoke still ends by its own timeout at the latest.
  */
 public final class RendererClient extends AbstractBehavior<RendererClient.Command> {
 
@@ -51,8 +63,17 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
   /** Starts the handshake; answered with the {@link Welcome}, or an {@link IpcException} (refused, CONNECTION). */
   public record Connect(ActorRef<StatusReply<Welcome>> replyTo) implements Command {}
 
-  /** Sends a request envelope; answered with the reply's payload bytes or an {@link IpcException}. */
-  public record Invoke(Envelope request, Duration timeout, ActorRef<StatusReply<byte[]>> replyTo) implements Command {}
+  /**
+   * Sends a request envelope; answered with the reply's payload bytes or an {@link IpcException}.
+   *
+   * @param idempotent re-sent by itself after a lost connection, even to a restarted main
+   */
+  public record Invoke(Envelope request, Duration timeout, ActorRef<StatusReply<byte[]>> replyTo, boolean idempotent)
+      implements Command {
+    public Invoke(Envelope request, Duration timeout, ActorRef<StatusReply<byte[]>> replyTo) {
+      this(request, timeout, replyTo, false);
+    }
+  }
 
   /** Sends a one-way envelope. */
   public record Send(Envelope event) implements Command {}
@@ -69,6 +90,22 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
   private enum HeartbeatTick implements Command { INSTANCE }
 
   private record InvokeTimedOut(String id) implements Command {}
+
+  private enum ReconnectTick implements Command { INSTANCE }
+
+  private enum ReconnectGiveUp implements Command { INSTANCE }
+
+  private record ResendDue(String id) implements Command {}
+
+  /** Where the client is in its connection's life. */
+  enum Phase {
+    /** Sending Hello until the first Welcome (or refusal, or handshake timeout). */
+    HANDSHAKE,
+    /** Welcomed: envelopes flow, heartbeats run. */
+    CONNECTED,
+    /** Heartbeat acks stopped: re-sending Hello with the resume token until welcomed again. */
+    RECONNECTING
+  }
 
   private record HandlerFinished(Envelope request, byte[] reply, Throwable failure) implements Command {}
 
@@ -89,11 +126,27 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
     /** The handler for a main-to-renderer invoke: request payload in, reply payload out. */
     Optional<Function<byte[], CompletionStage<byte[]>>> handler(String channel);
 
-    /** The connection is lost (no heartbeat acks); the client has stopped. */
+    /** The connection is lost (no heartbeat acks, or reconnecting gave up); the client has stopped. */
     void disconnected(IpcError reason);
+
+    /** Heartbeat acks stopped; the client is trying to resume the connection. */
+    default void reconnecting(IpcError reason) {}
+
+    /** A main welcomed the client again after {@link #reconnecting}. */
+    default void reconnected(Welcome welcome, boolean sameMain) {}
   }
 
-  private record Pending(String channel, Duration timeout, ActorRef<StatusReply<byte[]>> replyTo) {}
+  /** @param sends how often the request went out (0: queued while reconnecting) */
+  private record Pending(Envelope request, Duration timeout, ActorRef<StatusReply<byte[]>> replyTo,
+      boolean idempotent, int sends) {
+    String channel() {
+      return request.channel();
+    }
+
+    Pending sent() {
+      return new Pending(request, timeout, replyTo, idempotent, sends + 1);
+    }
+  }
 
   private static final Duration FIRST_HELLO_RETRY = Duration.ofMillis(500);
   private static final Duration MAX_HELLO_RETRY = Duration.ofSeconds(2);
@@ -106,12 +159,15 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
   private final StateReplica replica;
   private final Events events;
   private final ActorRef<ToRenderer> self;
-  private final Map<String, Pending> pending = new HashMap<>();
+  // In issue order, so that re-sends after a reconnect keep the renderer's order.
+  private final Map<String, Pending> pending = new LinkedHashMap<>();
 
   private ActorRef<StatusReply<Welcome>> connectReplyTo;
   private Duration helloBackoff = FIRST_HELLO_RETRY;
   private int helloAttempts;
   private Welcome welcome;
+  private Phase phase = Phase.HANDSHAKE;
+  private int reconnectAttempts;
   private ActorRef<ToMain> connection;
   private long heartbeatSeq;
   private int unackedHeartbeats;
@@ -144,6 +200,9 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
         .onMessage(FromMain.class, this::onFromMain)
         .onMessage(Invoke.class, this::onInvoke)
         .onMessage(InvokeTimedOut.class, this::onInvokeTimedOut)
+        .onMessage(ReconnectTick.class, this::onReconnectTick)
+        .onMessage(ReconnectGiveUp.class, this::onReconnectGiveUp)
+        .onMessage(ResendDue.class, this::onResendDue)
         .onMessage(Send.class, this::onSend)
         .onMessage(HandlerFinished.class, this::onHandlerFinished)
         .onMessage(HeartbeatTick.class, this::onHeartbeatTick)
@@ -175,10 +234,7 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
   private void sendHello() {
     helloAttempts++;
     getContext().getLog().debug("Hello #{} to [{}]", helloAttempts, options.gatewayPath());
-    ActorSelection gateway = Adapter.toClassic(getContext().getSystem()).actorSelection(options.gatewayPath());
-    gateway.tell(
-        new Hello(options.rendererId(), options.secret(), self, Hello.PROTOCOL_VERSION),
-        org.apache.pekko.actor.ActorRef.noSender());
+    tellGateway(options.secret());
     // Artery drops what it sends before the association is up, and main may not be listening yet.
     timers.startSingleTimer(HelloTick.INSTANCE, HelloTick.INSTANCE, helloBackoff);
     helloBackoff = helloBackoff.multipliedBy(2).compareTo(MAX_HELLO_RETRY) > 0 ? MAX_HELLO_RETRY : helloBackoff.multipliedBy(2);
@@ -194,17 +250,27 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
     return Behaviors.stopped();
   }
 
+  private void tellGateway(String secret) {
+    ActorSelection gateway = Adapter.toClassic(getContext().getSystem()).actorSelection(options.gatewayPath());
+    gateway.tell(
+        new Hello(options.rendererId(), secret, self, Hello.PROTOCOL_VERSION),
+        org.apache.pekko.actor.ActorRef.noSender());
+  }
+
   private Behavior<Command> onWelcome(Welcome w) {
+    if (phase == Phase.RECONNECTING) {
+      return onWelcomeBack(w);
+    }
     if (welcome != null) {
       getContext().getLog().debug("Ignoring a second Welcome for [{}]", w.rendererId());
       return this;
     }
     welcome = w;
+    phase = Phase.CONNECTED;
     connection = w.connection();
     timers.cancel(HelloTick.INSTANCE);
     timers.cancel(HandshakeTimedOut.INSTANCE);
-    long interval = w.heartbeatIntervalMillis() > 0 ? w.heartbeatIntervalMillis() : DEFAULT_HEARTBEAT_MILLIS;
-    timers.startTimerAtFixedRate(HeartbeatTick.INSTANCE, HeartbeatTick.INSTANCE, Duration.ofMillis(interval));
+    startHeartbeats(w);
     getContext().getLog().info("Connected as [{}] (capability {}, profile {})", w.rendererId(), w.capability(), w.profileId());
     if (connectReplyTo != null) {
       connectReplyTo.tell(StatusReply.success(w));
@@ -213,7 +279,25 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
     return this;
   }
 
+  private void startHeartbeats(Welcome w) {
+    unackedHeartbeats = 0;
+    long interval = w.heartbeatIntervalMillis() > 0 ? w.heartbeatIntervalMillis() : DEFAULT_HEARTBEAT_MILLIS;
+    timers.startTimerAtFixedRate(HeartbeatTick.INSTANCE, HeartbeatTick.INSTANCE, Duration.ofMillis(interval));
+  }
+
   private Behavior<Command> onRefused(Refused refused) {
+    if (phase == Phase.RECONNECTING) {
+      if (refused.error().code() != ErrorCode.PERMISSION) {
+        // A main still starting may fail to check the token in time: the next Hello tries again.
+        getContext().getLog().info("Resume Hello not accepted yet: {} {}", refused.error().code(), refused.error().message());
+        return this;
+      }
+      // The resume token is not (or no longer) valid there: main does not take this renderer back.
+      IpcError reason = IpcError.of(ErrorCode.CONNECTION, "Main refused to resume the connection: "
+          + refused.error().code() + " " + refused.error().message());
+      getContext().getLog().warn("[{}] {}", welcome.rendererId(), reason.message());
+      return giveUp(reason);
+    }
     if (welcome != null) {
       // A retried Hello may be refused as a reused secret after the first one was welcomed.
       getContext().getLog().debug("Ignoring Refused after Welcome: {}", refused.error().message());
@@ -229,6 +313,116 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
       connectReplyTo.tell(StatusReply.error(failure));
       connectReplyTo = null;
     }
+  }
+
+  // --- reconnecting ----------------------------------------------------------------------------
+
+  private boolean canResume() {
+    return options.reconnect().enabled() && welcome != null && welcome.resumeToken() != null;
+  }
+
+  private void startReconnecting(IpcError reason) {
+    getContext().getLog().warn("[{}] {}; reconnecting for up to [{}] ms", welcome.rendererId(), reason.message(),
+        options.reconnect().giveUpAfter().toMillis());
+    phase = Phase.RECONNECTING;
+    connection = null;
+    reconnectAttempts = 0;
+    timers.cancel(HeartbeatTick.INSTANCE);
+    timers.startSingleTimer(ReconnectGiveUp.INSTANCE, ReconnectGiveUp.INSTANCE, options.reconnect().giveUpAfter());
+    events.reconnecting(reason);
+    sendResumeHello();
+  }
+
+  private void sendResumeHello() {
+    reconnectAttempts++;
+    getContext().getLog().debug("Resume Hello #{} to [{}]", reconnectAttempts, options.gatewayPath());
+    tellGateway(welcome.resumeToken());
+    timers.startSingleTimer(ReconnectTick.INSTANCE, ReconnectTick.INSTANCE,
+        options.reconnect().backoff(reconnectAttempts - 1, ThreadLocalRandom.current().nextDouble()));
+  }
+
+  private Behavior<Command> onReconnectTick(ReconnectTick tick) {
+    if (phase == Phase.RECONNECTING) {
+      sendResumeHello();
+    }
+    return this;
+  }
+
+  private Behavior<Command> onReconnectGiveUp(ReconnectGiveUp giveUp) {
+    if (phase != Phase.RECONNECTING) {
+      return this;
+    }
+    return giveUp(IpcError.of(ErrorCode.CONNECTION, "Connection to main lost: no main took this renderer back within "
+        + options.reconnect().giveUpAfter().toMillis() + " ms (" + reconnectAttempts + " Hello(s))"));
+  }
+
+  private Behavior<Command> giveUp(IpcError reason) {
+    getContext().getLog().warn("[{}] giving up: {}", welcome.rendererId(), reason.message());
+    failPending(reason);
+    events.disconnected(reason);
+    return Behaviors.stopped();
+  }
+
+  private Behavior<Command> onWelcomeBack(Welcome w) {
+    boolean sameMain = w.mainInstanceId() != null && w.mainInstanceId().equals(welcome.mainInstanceId());
+    welcome = w;
+    phase = Phase.CONNECTED;
+    connection = w.connection();
+    timers.cancel(ReconnectTick.INSTANCE);
+    timers.cancel(ReconnectGiveUp.INSTANCE);
+    startHeartbeats(w);
+    // The new connection sends a snapshot next; a restarted main's versions may be lower than ours.
+    replica.expectSnapshot();
+    getContext().getLog().info("Reconnected as [{}] after {} Hello(s) to {} main", w.rendererId(), reconnectAttempts,
+        sameMain ? "the same" : "a restarted");
+    List<String> ids = new ArrayList<>(pending.keySet());
+    for (String id : ids) {
+      Pending p = pending.get(id);
+      if (p.sends() == 0) {
+        send(p);
+      } else if (p.idempotent()) {
+        if (p.sends() >= options.reconnect().maxAttempts()) {
+          fail(id, IpcError.of(ErrorCode.CONNECTION, "Connection to main lost; gave up after " + p.sends() + " attempts"));
+        } else {
+          // Spread the retries of many renderers coming back at once.
+          timers.startSingleTimer(resendKey(id), new ResendDue(id),
+              options.reconnect().backoff(p.sends() - 1, ThreadLocalRandom.current().nextDouble()));
+        }
+      } else if (sameMain) {
+        // The same id: main answers a duplicate from its request log, never runs it twice.
+        send(p);
+      } else {
+        fail(id, IpcError.of(ErrorCode.CONNECTION,
+            "Outcome unknown: main restarted while the request was in flight"));
+      }
+    }
+    events.reconnected(w, sameMain);
+    return this;
+  }
+
+  private Behavior<Command> onResendDue(ResendDue due) {
+    Pending p = pending.get(due.id());
+    if (p != null && phase == Phase.CONNECTED) {
+      send(p);
+    }
+    return this;
+  }
+
+  private void send(Pending p) {
+    pending.put(p.request().id(), p.sent());
+    connection.tell(p.request());
+  }
+
+  private void fail(String id, IpcError reason) {
+    Pending p = pending.remove(id);
+    if (p != null) {
+      timers.cancel(id);
+      p.replyTo().tell(StatusReply.error(new IpcException(reason.withRequest(p.channel(), id))));
+    }
+  }
+
+  private static String resendKey(String id) {
+    return "resend-" + id;
   }
 
   // --- inbound ---------------------------------------------------------------------------------
@@ -285,6 +479,7 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
       return;
     }
     timers.cancel(e.inReplyTo());
+    timers.cancel(resendKey(e.inReplyTo()));
     if (e.type() == MessageType.ERROR) {
       p.replyTo().tell(StatusReply.error(new IpcException(decodeError(e))));
     } else {
@@ -316,7 +511,7 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
       return;
     }
     StateReplica.Outcome outcome = replica.apply(sync);
-    if (outcome == StateReplica.Outcome.GAP) {
+    if (outcome == StateReplica.Outcome.GAP && connection != null) {
       getContext().getLog().info("State gap: have [{}], got [{}]; asking for a snapshot", replica.version(), sync.version());
       byte[] payload = PayloadCodec.encode(new StateResync(replica.version()));
       connection.tell(Envelope.of(Channels.STATE_RESYNC.name(), MessageType.EVENT, payload));
@@ -325,6 +520,10 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
   }
 
   private void onRequest(Envelope request) {
+    if (connection == null) {
+      getContext().getLog().debug("Reconnecting: dropped main's request [{}] on [{}]", request.id(), request.channel());
+      return;
+    }
     Optional<Function<byte[], CompletionStage<byte[]>>> handler = events.handler(request.channel());
     if (handler.isEmpty()) {
       connection.tell(request.replyError(
@@ -357,6 +556,9 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
 
   private Behavior<Command> onInvoke(Invoke invoke) {
     Envelope request = invoke.request();
+    if (phase == Phase.RECONNECTING) {
+      return onInvokeWhileReconnecting(invoke);
+    }
     if (connection == null) {
       invoke.replyTo().tell(StatusReply.error(new IpcException(ErrorCode.CONNECTION, "Not connected to main")));
       return this;
@@ -367,14 +569,34 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
           request.channel(), request.id()))));
       return this;
     }
-    pending.put(request.id(), new Pending(request.channel(), invoke.timeout(), invoke.replyTo()));
     timers.startSingleTimer(request.id(), new InvokeTimedOut(request.id()), invoke.timeout());
-    connection.tell(request);
+    send(new Pending(request, invoke.timeout(), invoke.replyTo(), invoke.idempotent(), 0));
+    return this;
+  }
+
+  private Behavior<Command> onInvokeWhileReconnecting(Invoke invoke) {
+    Envelope request = invoke.request();
+    long queued = pending.values().stream().filter(p -> p.sends() == 0).count();
+    if (queued >= options.reconnect().maxQueued()) {
+      invoke.replyTo().tell(StatusReply.error(new IpcException(new IpcError(ErrorCode.CONNECTION,
+          "Reconnecting to main, and " + queued + " invokes already wait", request.channel(), request.id()))));
+      return this;
+    }
+    if (request.payload().length > maxPayloadBytes) {
+      invoke.replyTo().tell(StatusReply.error(new IpcException(new IpcError(ErrorCode.TOO_LARGE,
+          "Payload of " + request.payload().length + " bytes exceeds the limit of " + maxPayloadBytes + " bytes",
+          request.channel(), request.id()))));
+      return this;
+    }
+    // Waits for the Welcome; its own timeout still ends it if none comes in time.
+    pending.put(request.id(), new Pending(request, invoke.timeout(), invoke.replyTo(), invoke.idempotent(), 0));
+    timers.startSingleTimer(request.id(), new InvokeTimedOut(request.id()), invoke.timeout());
     return this;
   }
 
   private Behavior<Command> onInvokeTimedOut(InvokeTimedOut timeout) {
     Pending p = pending.remove(timeout.id());
+    timers.cancel(resendKey(timeout.id()));
     if (p != null) {
       p.replyTo().tell(StatusReply.error(new IpcException(new IpcError(ErrorCode.TIMEOUT,
           "No reply on '" + p.channel() + "' within " + p.timeout().toMillis() + " ms", p.channel(), timeout.id()))));
@@ -385,6 +607,10 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
   private Behavior<Command> onSend(Send send) {
     if (connection == null) {
       getContext().getLog().warn("Not connected: dropped a send on [{}]", send.event().channel());
+      if (phase == Phase.RECONNECTING) {
+        events.error(new IpcError(ErrorCode.CONNECTION, "Reconnecting to main: message dropped",
+            send.event().channel(), send.event().id()));
+      }
       return this;
     }
     if (send.event().payload().length > maxPayloadBytes) {
@@ -401,9 +627,16 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
   // --- liveness and shutdown -------------------------------------------------------------------
 
   private Behavior<Command> onHeartbeatTick(HeartbeatTick tick) {
+    if (phase != Phase.CONNECTED) {
+      return this;
+    }
     if (unackedHeartbeats >= options.missedHeartbeats()) {
       IpcError reason = IpcError.of(ErrorCode.CONNECTION,
           "Connection to main lost: no heartbeat ack for " + unackedHeartbeats + " intervals");
+      if (canResume()) {
+        startReconnecting(reason);
+        return this;
+      }
       getContext().getLog().warn("[{}] {}", welcome.rendererId(), reason.message());
       failPending(reason);
       events.disconnected(reason);

@@ -16,11 +16,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Entry point of a renderer JVM launched by main. Reads its identity from the environment,
- * connects, answers {@code renderer:info}, and exits when the connection is lost, when the parent
- * process dies, or on SIGTERM, so that no renderer outlives main.
+ * connects, answers {@code renderer:info}, and exits when the connection is lost for good, or on
+ * SIGTERM. A lost connection is first resumed ({@code browseros.renderer.reconnect}): a restarted
+ * main adopts its predecessor's renderers. When the parent process (main) dies, the renderer waits
+ * up to {@code reconnect.give-up-after} for a new main to take it back, then exits: no renderer
+ * outlives main for long.
  *
- * <p>Exit status: 0 on a requested shutdown or parent exit, 2 when connecting failed, 3 when the
- * connection was lost (main relaunches the renderer), 64 on missing environment.
+ * <p>Exit status: 0 on a requested shutdown or when no main adopted it after its parent exited, 2
+ * when connecting failed, 3 when the connection was lost for good (main relaunches the renderer),
+ * 64 on missing environment.
  */
 public final class RendererMain {
   private static final Logger log = LoggerFactory.getLogger(RendererMain.class);
@@ -75,9 +79,26 @@ public final class RendererMain {
       log.warn("Renderer [{}] lost its connection to main; exiting", rendererId);
       exit(system, EXIT_CONNECTION_LOST);
     });
+    String firstMain = renderer.mainInstanceId();
+    renderer.onReconnect(sameMain -> log.info("Renderer [{}] reconnected to {} main", rendererId,
+        sameMain ? "the same" : "a restarted"));
     parentExit(env).thenAccept(why -> {
-      log.info("{}; renderer [{}] exiting", why, rendererId);
-      exit(system, 0);
+      ConnectOptions.Reconnect reconnect = options.reconnect();
+      if (!reconnect.enabled() || firstMain == null) {
+        log.info("{}; renderer [{}] exiting", why, rendererId);
+        exit(system, 0);
+        return;
+      }
+      log.info("{}; renderer [{}] waits up to [{}] ms for a restarted main to adopt it", why, rendererId,
+          reconnect.giveUpAfter().toMillis());
+      CompletableFuture.delayedExecutor(reconnect.giveUpAfter().toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
+        if (renderer.isConnected() && !firstMain.equals(renderer.mainInstanceId())) {
+          log.info("Renderer [{}] was adopted by a restarted main", rendererId);
+        } else {
+          log.info("No main adopted renderer [{}]; exiting", rendererId);
+          exit(system, 0);
+        }
+      });
     });
 
     System.out.println("renderer " + renderer.rendererId() + " connected (pid " + pid + ")");

@@ -119,6 +119,18 @@ public final class StateReplica {
     return Collections.unmodifiableMap(copy);
   }
 
+  /**
+   * Makes the next snapshot replace this copy whatever its version, and drops deltas until then:
+   * after a reconnect, possibly to a restarted main whose versions started over.
+   */
+  public void expectSnapshot() {
+    synchronized (lock) {
+      if (synced) {
+        awaitingSnapshot = true;
+      }
+    }
+  }
+
   /** The version of the state this replica holds; 0 before the first snapshot. */
   public long version() {
     return current.version();

@@ -15,6 +15,22 @@ public interface Admission {
   /** Checks a launch secret (or, with a null id, the devtools credential) and names the caller. */
   CompletionStage<Caller> authenticate(String rendererId, String secret);
 
+  /**
+   * A caller admitted by {@link #admit}, with the single-use token for its next Hello when it can
+   * resume after a lost connection (null when it cannot: consoles).
+   */
+  record Admitted(Caller caller, String resumeToken) {
+    @Override
+    public String toString() {
+      return "Admitted[caller=" + caller + ", resumeToken=" + (resumeToken == null ? "null" : "<redacted>") + "]";
+    }
+  }
+
+  /** {@link #authenticate}, and a resume token for a renderer that supports resuming. */
+  default CompletionStage<Admitted> admit(String rendererId, String secret) {
+    return authenticate(rendererId, secret).thenApply(caller -> new Admitted(caller, null));
+  }
+
   void connected(String rendererId);
 
   void disconnected(String rendererId, String reason);

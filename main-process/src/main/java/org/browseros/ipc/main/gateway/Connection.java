@@ -82,9 +82,15 @@ public final class Connection extends AbstractBehavior<ToMain> {
   /** @param tap sees every envelope in and out (the IPC monitor) */
   public static Behavior<ToMain> create(Caller caller, Outbound outbound, CoreApi core, IpcMain ipcMain,
       Admission admission, GatewaySettings settings, MessageTap tap) {
+    return create(caller, outbound, core, ipcMain, admission, settings, tap, Resumption.none());
+  }
+
+  /** @param resumption the resume token and main instance for the Welcome, and the renderer's request log */
+  public static Behavior<ToMain> create(Caller caller, Outbound outbound, CoreApi core, IpcMain ipcMain,
+      Admission admission, GatewaySettings settings, MessageTap tap, Resumption resumption) {
     return Behaviors.setup(context -> Behaviors.withTimers(timers ->
         new Connection(context, timers, caller, MessageTap.tapped(outbound, caller, tap), core, ipcMain, admission,
-            settings, tap)));
+            settings, tap, resumption)));
   }
 
   private final TimerScheduler<ToMain> timers;
@@ -99,6 +105,7 @@ public final class Connection extends AbstractBehavior<ToMain> {
   private final ActorRef<SystemEvent> systemEventAdapter;
   private final Map<String, PendingInvoke> pendingInvokes = new HashMap<>();
   private final ChannelGuard guard;
+  private final RequestLog requests;
   private long lastHeardNanos = System.nanoTime();
   private boolean disconnectReported;
 
@@ -111,8 +118,10 @@ public final class Connection extends AbstractBehavior<ToMain> {
       IpcMain ipcMain,
       Admission admission,
       GatewaySettings settings,
-      MessageTap tap) {
+      MessageTap tap,
+      Resumption resumption) {
     super(context);
+    this.requests = resumption.requests();
     this.timers = timers;
     this.caller = caller;
     this.outbound = outbound;
@@ -131,7 +140,7 @@ public final class Connection extends AbstractBehavior<ToMain> {
 
     // The welcome goes first and from this actor, so the renderer sees it before any state update.
     outbound.send(new Welcome(caller.rendererId(), caller.capability(), caller.profileId(),
-        context.getSelf(), settings.heartbeatInterval().toMillis()));
+        context.getSelf(), settings.heartbeatInterval().toMillis(), resumption.resumeToken(), resumption.mainInstanceId()));
     core.subscribeState(stateAdapter);
     core.subscribeSystemEvents(systemEventAdapter);
     timers.startTimerWithFixedDelay(CheckHeartbeat.INSTANCE, settings.heartbeatInterval());
@@ -191,6 +200,15 @@ public final class Connection extends AbstractBehavior<ToMain> {
 
   private Behavior<ToMain> onInvoke(Envelope request) {
     String name = request.channel();
+    Optional<RequestLog.Earlier> earlier = requests.earlier(request.id());
+    if (earlier.isPresent()) {
+      // A re-sent request (after a reconnect): answer with the first run's result, never run it twice.
+      if (!earlier.get().channel().equals(name)) {
+        return refuse(request, ErrorCode.VALIDATION, "Request id reused for another channel");
+      }
+      getContext().getLog().debug("Duplicate request [{}] on [{}] from renderer [{}]", request.id(), name, caller.rendererId());
+      return reply(request, earlier.get().result());
+    }
     Optional<Channel<?, ?>> builtIn = Channels.builtIn(name);
     if (builtIn.isPresent()) {
       Channel<?, ?> channel = builtIn.get();
@@ -303,6 +321,7 @@ public final class Connection extends AbstractBehavior<ToMain> {
   // ---- replies ----------------------------------------------------------------------------------
 
   private Behavior<ToMain> reply(Envelope request, CompletionStage<?> result) {
+    requests.record(request.id(), request.channel(), result);
     getContext().pipeToSelf(result, (value, failure) -> new Replied(request, value, failure));
     return this;
   }

@@ -1,9 +1,9 @@
 package org.browseros.ipc.main.gateway;
 
 import java.security.SecureRandom;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.HexFormat;
-import java.util.Set;
+import java.util.Map;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -36,12 +36,12 @@ public final class Gateway extends AbstractBehavior<ToGateway> {
   /** Internal commands: sent from within main only. */
   public interface Command extends ToGateway {}
 
-  private record Authenticated(Hello hello, Caller caller) implements Command {}
+  private record Authenticated(Hello hello, Admission.Admitted admitted) implements Command {}
 
   private record AuthenticationFailed(Hello hello, IpcError error) implements Command {}
 
-  private record ConnectionStopped(String rendererId, ActorRef<ToMain> connection, ActorRef<ToRenderer> renderer)
-      implements Command {}
+  private record ConnectionStopped(String rendererId, ActorRef<ToMain> connection, ActorRef<ToRenderer> renderer,
+      String secretDigest) implements Command {}
 
   public static Behavior<ToGateway> create(
       CoreApi core, IpcMain ipcMain, Admission admission, ConnectionRegistry registry, GatewaySettings settings) {
@@ -61,9 +61,14 @@ public final class Gateway extends AbstractBehavior<ToGateway> {
   private final GatewaySettings settings;
   private final MessageTap tap;
   private final SecureRandom random = new SecureRandom();
-  // Renderers with a handshake under way or a live connection: a retried Hello from one of them
-  // (sent while the Welcome was in flight) is a duplicate, not a new session.
-  private final Set<ActorRef<ToRenderer>> sessions = new HashSet<>();
+  // Renderers with a handshake under way or a live connection, with a digest of the secret that
+  // started it: a retried Hello with that secret (sent while the Welcome was in flight) is a
+  // duplicate; one with another secret (a resume token) starts a new session.
+  private final Map<ActorRef<ToRenderer>, String> sessions = new HashMap<>();
+  // Random per main start: a renderer that reconnects learns whether main restarted.
+  private final String mainInstanceId = HexFormat.of().formatHex(nextToken());
+  // Per renderer id, across its connections: re-sent requests are answered without running twice.
+  private final Map<String, RequestLog> requestLogs = new HashMap<>();
 
   private Gateway(
       ActorContext<ToGateway> context,
@@ -106,33 +111,49 @@ public final class Gateway extends AbstractBehavior<ToGateway> {
       hello.renderer().tell(new Refused(IpcError.of(ErrorCode.PERMISSION, "A launch secret is required")));
       return this;
     }
-    if (!sessions.add(hello.renderer())) {
+    String digest = digest(hello.secret());
+    if (digest.equals(sessions.put(hello.renderer(), digest))) {
       getContext().getLog().debug("Ignoring a retried Hello from renderer [{}]", hello.rendererId());
       return this;
     }
     getContext().pipeToSelf(
-        admission.authenticate(hello.rendererId(), hello.secret()).toCompletableFuture()
+        admission.admit(hello.rendererId(), hello.secret()).toCompletableFuture()
             .orTimeout(settings.authenticationTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS),
-        (caller, failure) -> failure == null
-            ? new Authenticated(hello, caller)
+        (admitted, failure) -> failure == null
+            ? new Authenticated(hello, admitted)
             : new AuthenticationFailed(hello, IpcException.errorOf(failure)));
     return this;
   }
 
   private Behavior<ToGateway> onAuthenticated(Authenticated authenticated) {
-    Caller caller = authenticated.caller();
+    Caller caller = authenticated.admitted().caller();
+    String token = authenticated.admitted().resumeToken();
+    // Only resumable renderers keep a log across connections; a console's ends with its connection.
+    RequestLog requests = token == null
+        ? new RequestLog()
+        : requestLogs.computeIfAbsent(caller.rendererId(), id -> new RequestLog());
     String name = "connection-" + HexFormat.of().formatHex(nextToken());
     ActorRef<ToMain> connection = getContext().spawn(
-        Connection.create(caller, new ArteryOutbound(authenticated.hello().renderer()), core, ipcMain, admission, settings, tap),
+        Connection.create(caller, new ArteryOutbound(authenticated.hello().renderer()), core, ipcMain, admission, settings, tap,
+            new Resumption(token, mainInstanceId, requests)),
         name);
-    getContext().watchWith(connection,
-        new ConnectionStopped(caller.rendererId(), connection, authenticated.hello().renderer()));
+    getContext().watchWith(connection, new ConnectionStopped(caller.rendererId(), connection,
+        authenticated.hello().renderer(), digest(authenticated.hello().secret())));
     registry.put(caller.rendererId(), connection).ifPresent(previous -> {
       getContext().getLog().info("Renderer [{}] connected again: closing its previous connection", caller.rendererId());
       previous.tell(new Connection.Close("replaced by a new connection", false));
     });
     admission.connected(caller.rendererId());
     return this;
+  }
+
+  private static String digest(String secret) {
+    try {
+      return HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+          .digest(secret.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private byte[] nextToken() {
@@ -144,14 +165,14 @@ public final class Gateway extends AbstractBehavior<ToGateway> {
   private Behavior<ToGateway> onAuthenticationFailed(AuthenticationFailed failed) {
     IpcError error = failed.error();
     getContext().getLog().warn("Refusing renderer [{}]: {} {}", failed.hello().rendererId(), error.code(), error.message());
-    sessions.remove(failed.hello().renderer());
+    sessions.remove(failed.hello().renderer(), digest(failed.hello().secret()));
     failed.hello().renderer().tell(new Refused(error));
     return this;
   }
 
   private Behavior<ToGateway> onConnectionStopped(ConnectionStopped stopped) {
     registry.remove(stopped.rendererId(), stopped.connection());
-    sessions.remove(stopped.renderer());
+    sessions.remove(stopped.renderer(), stopped.secretDigest());
     return this;
   }
 }

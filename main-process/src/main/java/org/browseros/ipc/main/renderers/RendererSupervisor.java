@@ -38,6 +38,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.pattern.StatusReply;
+import org.browseros.ipc.main.gateway.Admission;
 import org.browseros.ipc.main.ipc.Caller;
 import org.browseros.ipc.protocol.ErrorCode;
 import org.browseros.ipc.protocol.IpcException;
@@ -59,6 +60,11 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
   public static final String ENV_GATEWAY = "BROWSEROS_GATEWAY";
   public static final String ENV_PARENT_PID = "BROWSEROS_PARENT_PID";
 
+  /**
+   * The file, in the data dir, listing the running renderers (id, pid, process start, capability,
+   * profile, hash of the current secret) so that a restarted main can adopt them.
+   */
+  public static final String RENDERERS_FILE = "renderers.json";
   /** The file, in the data dir, that holds the devtools credential for consoles. */
   public static final String DEVTOOLS_CREDENTIAL_FILE = "devtools.credential";
   /** The capability of a console that authenticated with the devtools credential. */
@@ -81,6 +87,14 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
    * must present the devtools credential.
    */
   public record Authenticate(String rendererId, String secret, ActorRef<StatusReply<Caller>> replyTo)
+      implements Command {}
+
+  /**
+   * Like {@link Authenticate}, and a renderer admitted gets a fresh single-use resume token, which
+   * from then on is its only valid secret (the one it presents after a lost connection or to a
+   * restarted main).
+   */
+  public record Admit(String rendererId, String secret, ActorRef<StatusReply<Admission.Admitted>> replyTo)
       implements Command {}
 
   /** The gateway tells that a renderer (or console) finished the handshake. */
@@ -112,6 +126,8 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
 
   private record KillDue(String rendererId, long generation) implements Command {}
 
+  private record AdoptionDue(String rendererId, long generation) implements Command {}
+
   /**
    * What the supervisor launches and how it reacts to crashes; {@code browseros.renderers.*} and
    * {@code browseros.data-dir}.
@@ -138,7 +154,8 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
       Duration restartWindow,
       Duration stopTimeout,
       String configFile,
-      Path tlsDir) {
+      Path tlsDir,
+      Duration adoptTimeout) {
 
     public Settings {
       if (count < 0) {
@@ -200,13 +217,14 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
           c.getDuration("stop-timeout"),
           System.getProperty("config.file"),
           config.hasPath("browseros.security.plain-tcp") && !config.getBoolean("browseros.security.plain-tcp")
-              ? Path.of(config.getString("browseros.data-dir")).resolve(TransportSecurity.DIRECTORY) : null);
+              ? Path.of(config.getString("browseros.data-dir")).resolve(TransportSecurity.DIRECTORY) : null,
+          c.hasPath("adopt-timeout") ? c.getDuration("adopt-timeout") : Duration.ofSeconds(20));
     }
 
     public Settings withGateway(String gateway) {
       return new Settings(count, capabilities, profile, java, classpath, mainClass, jvmOptions,
           gateway, dataDir, logDir, backoffMin, backoffMax, backoffRandomFactor, maxRestarts,
-          restartWindow, stopTimeout, configFile, tlsDir);
+          restartWindow, stopTimeout, configFile, tlsDir, adoptTimeout);
     }
   }
 
@@ -227,9 +245,11 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
     int restarts;
     /** Bumped per launch, so that the exit of an older process is recognised as stale. */
     long generation;
-    Process process;
-    /** The current launch's secret until it is used once. */
-    String secret;
+    ProcessHandle process;
+    /** When {@link #process} started, to tell it from a later process with a reused pid. */
+    Long startedMillis;
+    /** Hash of the one valid secret: the launch secret, then the latest resume token; null when none. */
+    String secretHash;
     ExitIntent intent = ExitIntent.NONE;
     /** Crash times (nanoTime) within the restart window. */
     final Deque<Long> crashes = new ArrayDeque<>();
@@ -270,18 +290,80 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
     this.settings = settings;
     this.systemEvents = systemEvents;
     writeDevtoolsCredential();
+    // Renderers of a previous main that died without stopping them are adopted, not duplicated.
+    Map<String, Persisted> previous = readPersisted();
     for (int i = 0; i < settings.count(); i++) {
       String id = "renderer-" + (i + 1);
       Renderer renderer = new Renderer(id, settings.capabilities().get(i % settings.capabilities().size()));
       renderers.put(id, renderer);
-      launch(renderer);
+      Persisted earlier = previous.remove(id);
+      if (earlier == null || !adopt(renderer, earlier)) {
+        launch(renderer);
+      }
     }
+    for (Persisted stray : previous.values()) {
+      // More renderers than configured now: none may outlive main.
+      liveProcess(stray).ifPresent(p -> {
+        getContext().getLog().warn("Killing renderer [{}] pid [{}] of a previous main: not configured any more",
+            stray.id(), p.pid());
+        p.destroyForcibly();
+      });
+    }
+    persist();
+  }
+
+  /** One line of {@link #RENDERERS_FILE}. */
+  private record Persisted(String id, long pid, Long startedMillis, String capability, String profile, String secretHash) {}
+
+  /**
+   * Takes over a renderer a previous main launched, if it still runs (same pid and start time) with
+   * the capability and profile this slot has now: it must present its resume token within
+   * adopt-timeout, or it is killed and launched afresh.
+   */
+  private boolean adopt(Renderer renderer, Persisted earlier) {
+    java.util.Optional<ProcessHandle> live = liveProcess(earlier);
+    if (live.isEmpty()) {
+      return false;
+    }
+    ProcessHandle process = live.get();
+    if (!renderer.capability.equals(earlier.capability()) || !settings.profile().equals(earlier.profile())
+        || earlier.secretHash() == null) {
+      getContext().getLog().warn("Not adopting renderer [{}] pid [{}]: its capability or profile changed; killing it",
+          renderer.id, process.pid());
+      process.destroyForcibly();
+      return false;
+    }
+    renderer.generation++;
+    renderer.intent = ExitIntent.NONE;
+    renderer.process = process;
+    renderer.startedMillis = earlier.startedMillis();
+    renderer.secretHash = earlier.secretHash();
+    renderer.status = STARTING;
+    long generation = renderer.generation;
+    long pid = process.pid();
+    // Not our child: no exit code; its exit counts as a crash like any other.
+    getContext().pipeToSelf(process.onExit(), (exited, failure) -> new ProcessExited(renderer.id, generation, pid, -1));
+    timers.startSingleTimer(adoptKey(renderer.id), new AdoptionDue(renderer.id, generation), settings.adoptTimeout());
+    getContext().getLog().info("Adopted renderer [{}] pid [{}] from a previous main; awaiting its reconnect",
+        renderer.id, pid);
+    return true;
+  }
+
+  private static java.util.Optional<ProcessHandle> liveProcess(Persisted earlier) {
+    return ProcessHandle.of(earlier.pid())
+        .filter(ProcessHandle::isAlive)
+        .filter(p -> earlier.startedMillis() != null && earlier.startedMillis().equals(startedMillis(p)));
+  }
+
+  private static Long startedMillis(ProcessHandle process) {
+    return process.info().startInstant().map(java.time.Instant::toEpochMilli).orElse(null);
   }
 
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(Authenticate.class, this::onAuthenticate)
+        .onMessage(Admit.class, this::onAdmit)
         .onMessage(Connected.class, this::onConnected)
         .onMessage(Disconnected.class, this::onDisconnected)
         .onMessage(ListRenderers.class, this::onListRenderers)
@@ -290,48 +372,62 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
         .onMessage(ProcessExited.class, this::onProcessExited)
         .onMessage(LaunchDue.class, this::onLaunchDue)
         .onMessage(KillDue.class, this::onKillDue)
+        .onMessage(AdoptionDue.class, this::onAdoptionDue)
         .onMessageEquals(Shutdown.INSTANCE, this::onShutdown)
         .onSignal(PostStop.class, signal -> onPostStop())
         .build();
   }
 
   private Behavior<Command> onAuthenticate(Authenticate command) {
-    String presented = command.secret();
-    if (command.rendererId() == null) {
+    StatusReply<Admission.Admitted> admitted = admit(command.rendererId(), command.secret());
+    command.replyTo().tell(admitted.isSuccess()
+        ? StatusReply.success(admitted.getValue().caller())
+        : StatusReply.error(admitted.getError()));
+    return this;
+  }
+
+  private Behavior<Command> onAdmit(Admit command) {
+    command.replyTo().tell(admit(command.rendererId(), command.secret()));
+    return this;
+  }
+
+  private StatusReply<Admission.Admitted> admit(String rendererId, String presented) {
+    if (rendererId == null) {
       if (!matches(devtoolsSecret, presented)) {
-        return refuse(command, "console presented a wrong devtools credential");
+        return refuse(null, "console presented a wrong devtools credential");
       }
       String consoleId = "console-" + (++consoleSeq);
       consoles.add(consoleId);
       getContext().getLog().info("Console [{}] authenticated with the devtools credential", consoleId);
-      command.replyTo().tell(StatusReply.success(
-          new Caller(consoleId, settings.profile(), DEVTOOLS_CAPABILITY)));
-      return this;
+      return StatusReply.success(new Admission.Admitted(
+          new Caller(consoleId, settings.profile(), DEVTOOLS_CAPABILITY), null));
     }
-    Renderer renderer = renderers.get(command.rendererId());
+    Renderer renderer = renderers.get(rendererId);
     if (renderer == null) {
-      return refuse(command, "unknown renderer");
+      return refuse(rendererId, "unknown renderer");
     }
-    if (renderer.secret == null) {
-      return refuse(command, "no launch secret outstanding (already used, or not running)");
+    if (renderer.secretHash == null) {
+      return refuse(rendererId, "no secret outstanding (already used, or not running)");
     }
-    if (!matches(renderer.secret, presented)) {
-      return refuse(command, "wrong launch secret");
+    if (!MessageDigest.isEqual(renderer.secretHash.getBytes(StandardCharsets.UTF_8),
+        hash(presented).getBytes(StandardCharsets.UTF_8))) {
+      return refuse(rendererId, "wrong secret");
     }
-    renderer.secret = null; // one-time: a replayed secret is refused
-    getContext().getLog().info("Renderer [{}] authenticated with its launch secret", renderer.id);
-    command.replyTo().tell(StatusReply.success(
-        new Caller(renderer.id, settings.profile(), renderer.capability)));
-    return this;
+    // One-time: the secret just used is replaced by a fresh resume token, so a replay is refused.
+    String resumeToken = newSecret();
+    renderer.secretHash = hash(resumeToken);
+    timers.cancel(adoptKey(renderer.id));
+    persist();
+    getContext().getLog().info("Renderer [{}] authenticated", renderer.id);
+    return StatusReply.success(new Admission.Admitted(
+        new Caller(renderer.id, settings.profile(), renderer.capability), resumeToken));
   }
 
-  private Behavior<Command> refuse(Authenticate command, String why) {
-    String who = command.rendererId() == null ? "console" : command.rendererId();
+  private StatusReply<Admission.Admitted> refuse(String rendererId, String why) {
+    String who = rendererId == null ? "console" : rendererId;
     getContext().getLog().warn("Refused authentication of [{}]: {}", who, why);
     // The client only learns that it was refused, not why.
-    command.replyTo().tell(StatusReply.error(
-        new IpcException(ErrorCode.PERMISSION, "authentication refused for " + who)));
-    return this;
+    return StatusReply.error(new IpcException(ErrorCode.PERMISSION, "authentication refused for " + who));
   }
 
   private Behavior<Command> onConnected(Connected command) {
@@ -399,7 +495,7 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
     Renderer renderer = renderers.get(id);
     if (renderer != null && renderer.process != null && renderer.process.isAlive()) {
       renderer.status = STARTING;
-      renderer.secret = null;
+      renderer.secretHash = null;
       getContext().getLog().warn("Killing renderer [{}] pid [{}]", id, renderer.process.pid());
       renderer.process.destroyForcibly();
     }
@@ -454,8 +550,11 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
       return this;
     }
     renderer.process = null;
-    renderer.secret = null;
+    renderer.startedMillis = null;
+    renderer.secretHash = null;
     timers.cancel(killKey(renderer.id));
+    timers.cancel(adoptKey(renderer.id));
+    persist();
     if (shuttingDown()) {
       // Ctrl-C reaches the renderers too (one process group): their exit is no crash to relaunch.
       renderer.status = STOPPED;
@@ -498,6 +597,19 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
     return this;
   }
 
+  private Behavior<Command> onAdoptionDue(AdoptionDue due) {
+    Renderer renderer = renderers.get(due.rendererId());
+    if (renderer != null && due.generation() == renderer.generation && !renderer.status.equals(CONNECTED)
+        && renderer.process != null && renderer.process.isAlive()) {
+      getContext().getLog().warn("Adopted renderer [{}] pid [{}] did not reconnect within [{}]: replacing it",
+          renderer.id, renderer.process.pid(), human(settings.adoptTimeout()));
+      renderer.intent = ExitIntent.RELAUNCH;
+      renderer.secretHash = null;
+      renderer.process.destroyForcibly();
+    }
+    return this;
+  }
+
   private boolean shuttingDown() {
     return org.apache.pekko.actor.CoordinatedShutdown.get(getContext().getSystem()).getShutdownReason().isPresent();
   }
@@ -515,7 +627,7 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
   private void launch(Renderer renderer) {
     renderer.generation++;
     renderer.intent = ExitIntent.NONE;
-    renderer.secret = null;
+    renderer.secretHash = null;
     String secret = newSecret();
     List<String> command = new ArrayList<>();
     command.add(settings.java());
@@ -551,9 +663,11 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
       crashed(renderer, -1, -1, "could not be launched: " + e.getMessage());
       return;
     }
-    renderer.process = process;
-    renderer.secret = secret;
+    renderer.process = process.toHandle();
+    renderer.startedMillis = startedMillis(renderer.process);
+    renderer.secretHash = hash(secret);
     renderer.status = STARTING;
+    persist();
     long generation = renderer.generation;
     long pid = process.pid();
     getContext().pipeToSelf(process.onExit(), (exited, failure) ->
@@ -619,7 +733,7 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
 
   /** Blocks for at most about stop-timeout plus a second: nothing may outlive main. */
   private void stopAll() {
-    List<Process> running = new ArrayList<>();
+    List<ProcessHandle> running = new ArrayList<>();
     for (Renderer renderer : renderers.values()) {
       timers.cancel(launchKey(renderer.id));
       timers.cancel(killKey(renderer.id));
@@ -628,37 +742,43 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
       if (!renderer.status.equals(GIVEN_UP)) {
         renderer.status = STOPPED;
       }
-      renderer.secret = null;
+      renderer.secretHash = null;
+      timers.cancel(adoptKey(renderer.id));
       if (renderer.process != null && renderer.process.isAlive()) {
         renderer.process.destroy();
         running.add(renderer.process);
       }
     }
+    persist(List.of());
     if (running.isEmpty()) {
       return;
     }
     getContext().getLog().info("Stopping [{}] renderer process(es)", running.size());
     long deadline = System.nanoTime() + settings.stopTimeout().toNanos();
     boolean interrupted = false;
-    for (Process process : running) {
+    for (ProcessHandle process : running) {
       try {
-        process.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        process.onExit().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
       } catch (InterruptedException e) {
         interrupted = true;
         break;
+      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        // killed below
       }
     }
-    for (Process process : running) {
+    for (ProcessHandle process : running) {
       if (process.isAlive()) {
         getContext().getLog().warn("Renderer pid [{}] ignored SIGTERM: killing it", process.pid());
         process.destroyForcibly();
       }
     }
-    for (Process process : running) {
+    for (ProcessHandle process : running) {
       try {
-        process.waitFor(1, TimeUnit.SECONDS);
+        process.onExit().get(1, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
         interrupted = true;
+      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        getContext().getLog().error("Renderer pid [{}] still runs after SIGKILL", process.pid());
       }
     }
     if (interrupted) {
@@ -677,35 +797,63 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
     systemEvents.tell(new SystemEvent(kind, rendererId, detail, data, System.currentTimeMillis()));
   }
 
+  private void persist() {
+    List<Renderer> running = renderers.values().stream().filter(r -> r.process != null).toList();
+    persist(running);
+  }
+
+  /** Rewrites {@link #RENDERERS_FILE} with the given renderers, owner-only and atomically. */
+  private void persist(List<Renderer> running) {
+    com.fasterxml.jackson.databind.node.ArrayNode list = JsonNodeFactory.instance.arrayNode();
+    for (Renderer r : running) {
+      list.addObject()
+          .put("id", r.id)
+          .put("pid", r.process.pid())
+          .put("startedMillis", r.startedMillis)
+          .put("capability", r.capability)
+          .put("profile", settings.profile())
+          .put("secretHash", r.secretHash);
+    }
+    Path file = settings.dataDir().resolve(RENDERERS_FILE);
+    try {
+      writeOwnerOnly(file, JsonNodeFactory.instance.objectNode().set("renderers", list).toString());
+    } catch (IOException e) {
+      getContext().getLog().error("Could not write [{}]: a restarted main will not adopt these renderers: {}",
+          file, e.toString());
+    }
+  }
+
+  private Map<String, Persisted> readPersisted() {
+    Path file = settings.dataDir().resolve(RENDERERS_FILE);
+    Map<String, Persisted> result = new LinkedHashMap<>();
+    if (!Files.exists(file)) {
+      return result;
+    }
+    try {
+      com.fasterxml.jackson.databind.JsonNode root =
+          new com.fasterxml.jackson.databind.ObjectMapper().readTree(Files.readString(file, StandardCharsets.UTF_8));
+      for (com.fasterxml.jackson.databind.JsonNode r : root.path("renderers")) {
+        result.put(r.path("id").asText(), new Persisted(r.path("id").asText(), r.path("pid").asLong(),
+            r.path("startedMillis").isNumber() ? r.path("startedMillis").asLong() : null,
+            r.path("capability").asText(), r.path("profile").asText(),
+            r.path("secretHash").isTextual() ? r.path("secretHash").asText() : null));
+      }
+    } catch (IOException | RuntimeException e) {
+      getContext().getLog().warn("Ignoring unreadable [{}]: {}", file, e.toString());
+    }
+    return result;
+  }
+
   /** JSON {gateway, secret}, written owner-only and moved into place so no one sees it half-written. */
   private void writeDevtoolsCredential() {
-    Path dir = settings.dataDir();
-    Path file = dir.resolve(DEVTOOLS_CREDENTIAL_FILE);
+    Path file = settings.dataDir().resolve(DEVTOOLS_CREDENTIAL_FILE);
     String json = JsonNodeFactory.instance.objectNode()
         .put("gateway", settings.gateway())
         .put("secret", devtoolsSecret)
         .put("tls", settings.tlsDir() == null ? null : settings.tlsDir().toString())
         .toString();
     try {
-      Files.createDirectories(dir);
-      Path tmp;
-      try {
-        tmp = Files.createTempFile(dir, ".devtools", ".tmp", PosixFilePermissions.asFileAttribute(
-            EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE)));
-      } catch (UnsupportedOperationException notPosix) {
-        tmp = Files.createTempFile(dir, ".devtools", ".tmp");
-        File f = tmp.toFile();
-        f.setReadable(false, false);
-        f.setReadable(true, true);
-        f.setWritable(false, false);
-        f.setWritable(true, true);
-      }
-      Files.writeString(tmp, json, StandardCharsets.UTF_8);
-      try {
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      } catch (FileAlreadyExistsException | java.nio.file.AtomicMoveNotSupportedException e) {
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-      }
+      writeOwnerOnly(file, json);
       getContext().getLog().info("Devtools credential written to [{}]", file);
     } catch (IOException e) {
       // Renderers do not need it; only consoles will be unable to attach.
@@ -713,9 +861,45 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
     }
   }
 
+  private static void writeOwnerOnly(Path file, String content) throws IOException {
+    Path dir = file.getParent();
+    Files.createDirectories(dir);
+    Path tmp;
+    try {
+      tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp", PosixFilePermissions.asFileAttribute(
+          EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE)));
+    } catch (UnsupportedOperationException notPosix) {
+      tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
+      File f = tmp.toFile();
+      f.setReadable(false, false);
+      f.setReadable(true, true);
+      f.setWritable(false, false);
+      f.setWritable(true, true);
+    }
+    Files.writeString(tmp, content, StandardCharsets.UTF_8);
+    try {
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } catch (FileAlreadyExistsException | java.nio.file.AtomicMoveNotSupportedException e) {
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+
   private static String human(Duration duration) {
     long millis = duration.toMillis();
     return millis % 1000 == 0 ? millis / 1000 + "s" : millis + "ms";
+  }
+
+  /** What is kept of a secret: SHA-256, base64url. */
+  private static String hash(String secret) {
+    if (secret == null) {
+      return "";
+    }
+    try {
+      return Base64.getUrlEncoder().withoutPadding().encodeToString(
+          MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8)));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private static boolean matches(String expected, String presented) {
@@ -734,6 +918,10 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
 
   private static String launchKey(String rendererId) {
     return "launch-" + rendererId;
+  }
+
+  private static String adoptKey(String rendererId) {
+    return "adopt-" + rendererId;
   }
 
   private static String killKey(String rendererId) {

@@ -31,6 +31,12 @@ public final class SupervisorAdmission implements Admission {
   }
 
   @Override
+  public CompletionStage<Admitted> admit(String rendererId, String secret) {
+    return AskPattern.askWithStatus(supervisor,
+        replyTo -> new RendererSupervisor.Admit(rendererId, secret, replyTo), timeout, scheduler);
+  }
+
+  @Override
   public void connected(String rendererId) {
     supervisor.tell(new RendererSupervisor.Connected(rendererId));
   }

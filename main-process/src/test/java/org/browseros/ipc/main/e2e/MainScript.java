@@ -48,9 +48,15 @@ final class MainScript {
    * Ctrl-C can be sent to the group), and returns once it printed its ready line.
    */
   static MainScript start(String... args) throws Exception {
+    return start(java.util.Map.of(), args);
+  }
+
+  /** {@link #start(String...)} with extra environment variables (e.g. {@code BROWSEROS_JAVA_OPTS}). */
+  static MainScript start(java.util.Map<String, String> env, String... args) throws Exception {
     List<String> command = new ArrayList<>(List.of("setsid"));
     command.addAll(script("main-process", args).command());
     ProcessBuilder builder = script("main-process", args).command(command).redirectErrorStream(true);
+    builder.environment().putAll(env);
     Process process = builder.start();
     List<String> output = new CopyOnWriteArrayList<>();
     CompletableFuture<String> ready = new CompletableFuture<>();

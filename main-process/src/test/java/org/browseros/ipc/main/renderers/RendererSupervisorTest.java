@@ -379,7 +379,117 @@ class RendererSupervisorTest {
         ConfigFactory.parseString("browseros.renderers.count = -1").withFallback(config)));
   }
 
+  @Test
+  void shouldPersistRunningRenderersOwnerOnlyAndRotateTheSecretOnEachAdmission() throws IOException {
+    ActorRef<Command> supervisor = spawn(settings(1, ""), testKit.createTestProbe(SystemEvent.class));
+    RendererInfo info = awaitAllRunning(supervisor, 1).get(0);
+    Path file = dir.resolve(RendererSupervisor.RENDERERS_FILE);
+    assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+    JsonNode persisted = PayloadCodec.parseJson(Files.readString(file)).get("renderers").get(0);
+    assertEquals("renderer-1", persisted.get("id").asText());
+    assertEquals((long) info.pid(), persisted.get("pid").asLong());
+    String launchSecret = launchRecord("renderer-1", info.pid()).getProperty("secret");
+    assertFalse(Files.readString(file).contains(launchSecret), "only a hash of the secret is kept");
+
+    StatusReply<org.browseros.ipc.main.gateway.Admission.Admitted> first = admit(supervisor, "renderer-1", launchSecret);
+    String token = first.getValue().resumeToken();
+    assertTrue(token.matches(SECRET_SHAPE));
+    assertEquals(hash(token), PayloadCodec.parseJson(Files.readString(file)).get("renderers").get(0)
+        .get("secretHash").asText());
+    assertRefused(authenticate(supervisor, "renderer-1", launchSecret));
+    String next = admit(supervisor, "renderer-1", token).getValue().resumeToken();
+    assertNotEquals(token, next);
+    assertRefused(authenticate(supervisor, "renderer-1", token));
+
+    testKit.stop(supervisor);
+    supervisors.remove(supervisor);
+    assertEquals(0, PayloadCodec.parseJson(Files.readString(file)).get("renderers").size(),
+        "a graceful stop leaves nothing to adopt");
+  }
+
+  @Test
+  void shouldAdoptALiveRendererOfAPreviousMainAndAcceptItsResumeToken() throws Exception {
+    Process orphan = orphan();
+    writeRenderersFile(orphan.toHandle(), "shell", hash("resume-token"));
+    TestProbe<SystemEvent> events = testKit.createTestProbe(SystemEvent.class);
+    ActorRef<Command> supervisor = spawn(settings(1, "adopt-timeout = 20s"), events);
+
+    RendererInfo adopted = info(supervisor, "renderer-1");
+    assertEquals(orphan.pid(), (long) adopted.pid(), "adopted, not launched afresh");
+    assertEquals(List.of(), launchRecords("renderer-1"));
+    assertRefused(authenticate(supervisor, "renderer-1", "not-the-token"));
+    assertTrue(authenticate(supervisor, "renderer-1", "resume-token").isSuccess());
+    supervisor.tell(new Connected("renderer-1"));
+    expectEvent(events, SystemEvent.RENDERER_JOINED, "renderer-1");
+    assertEquals(RendererSupervisor.CONNECTED, info(supervisor, "renderer-1").status());
+
+    // Stopping main stops adopted renderers too, although they are not its children.
+    testKit.stop(supervisor);
+    supervisors.remove(supervisor);
+    assertTrue(orphan.waitFor(10, java.util.concurrent.TimeUnit.SECONDS), "the adopted renderer was stopped");
+  }
+
+  @Test
+  void shouldReplaceAnAdoptedRendererThatDoesNotReconnectInTime() throws Exception {
+    Process orphan = orphan();
+    writeRenderersFile(orphan.toHandle(), "shell", hash("resume-token"));
+    ActorRef<Command> supervisor = spawn(settings(1, "adopt-timeout = 1s"), testKit.createTestProbe(SystemEvent.class));
+    assertEquals(orphan.pid(), (long) info(supervisor, "renderer-1").pid());
+
+    assertTrue(orphan.waitFor(20, java.util.concurrent.TimeUnit.SECONDS), "killed after adopt-timeout");
+    RendererInfo fresh = awaitInfo(supervisor, "renderer-1", r -> r.pid() != null && r.pid() != orphan.pid());
+    launchRecord("renderer-1", fresh.pid());
+  }
+
+  @Test
+  void shouldNotAdoptAProcessWhosePidWasReused() throws Exception {
+    Process other = orphan();
+    // Same pid, another start time: not the renderer the previous main launched.
+    writeRenderersFile(other.pid(), 12345L, "shell", hash("resume-token"));
+    ActorRef<Command> supervisor = spawn(settings(1, ""), testKit.createTestProbe(SystemEvent.class));
+    RendererInfo launched = awaitAllRunning(supervisor, 1).get(0);
+    assertNotEquals(other.pid(), (long) launched.pid());
+    assertTrue(other.isAlive(), "a stranger's process is left alone");
+    other.destroyForcibly();
+  }
+
   // --- helpers ---
+
+  /** A stand-in for a renderer a previous main left running. */
+  private Process orphan() throws IOException {
+    Process process = new ProcessBuilder("sleep", "120").start();
+    seenPids.add(process.pid());
+    return process;
+  }
+
+  private void writeRenderersFile(ProcessHandle process, String capability, String secretHash) throws IOException {
+    writeRenderersFile(process.pid(), process.info().startInstant().orElseThrow().toEpochMilli(), capability, secretHash);
+  }
+
+  private void writeRenderersFile(long pid, long startedMillis, String capability, String secretHash) throws IOException {
+    Files.createDirectories(dir);
+    Files.writeString(dir.resolve(RendererSupervisor.RENDERERS_FILE), "{\"renderers\":[{\"id\":\"renderer-1\",\"pid\":"
+        + pid + ",\"startedMillis\":" + startedMillis + ",\"capability\":\"" + capability
+        + "\",\"profile\":\"default\",\"secretHash\":\"" + secretHash + "\"}]}");
+  }
+
+  private static String hash(String secret) {
+    try {
+      return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
+          java.security.MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8)));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private StatusReply<org.browseros.ipc.main.gateway.Admission.Admitted> admit(
+      ActorRef<Command> supervisor, String rendererId, String secret) {
+    TestProbe<StatusReply<org.browseros.ipc.main.gateway.Admission.Admitted>> probe = testKit.createTestProbe();
+    supervisor.tell(new RendererSupervisor.Admit(rendererId, secret, probe.ref()));
+    StatusReply<org.browseros.ipc.main.gateway.Admission.Admitted> reply = probe.receiveMessage(WAIT);
+    assertTrue(reply.isSuccess(), () -> String.valueOf(reply.getError()));
+    return reply;
+  }
 
   private Settings settings(int count, String extra) {
     String quotedDir = ConfigUtil.quoteString(dir.toString());
