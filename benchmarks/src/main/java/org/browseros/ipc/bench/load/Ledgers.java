@@ -64,6 +64,10 @@ final class Ledgers {
   long eventsSent;
   int processes;
   int ended;
+  /** Processes that did not reach the end of the run (killed) but whose ledger holds acknowledged writes. */
+  int cutShortWithAcks;
+  /** Renderer ids with at least one ledger. */
+  final java.util.Set<String> renderers = new java.util.TreeSet<>();
 
   static Ledgers read(Path dir) throws IOException {
     Ledgers ledgers = new Ledgers();
@@ -83,6 +87,10 @@ final class Ledgers {
 
   private void readFile(Path file, Map<String, JsonNode> settingPending) throws IOException {
     processes++;
+    String name = file.getFileName().toString();
+    renderers.add(name.substring(0, name.lastIndexOf('-')));
+    long acksBefore = acknowledgedWrites;
+    int endedBefore = ended;
     for (String text : Files.readAllLines(file, StandardCharsets.UTF_8)) {
       JsonNode line;
       try {
@@ -121,6 +129,9 @@ final class Ledgers {
         case "end" -> ended++;
         default -> { }
       }
+    }
+    if (ended == endedBefore && acknowledgedWrites > acksBefore) {
+      cutShortWithAcks++;
     }
   }
 
@@ -199,7 +210,7 @@ final class Ledgers {
       if (current.version() < ack.version()) {
         lost.add(new Lost("setting", ack.key(), "settings version " + current.version() + " < acknowledged " + ack.version()));
       } else if (!ack.value().equals(value)) {
-        if (settingTries.getOrDefault(ack.key(), Set.of()).contains(value)) {
+        if (value != null && settingTries.getOrDefault(ack.key(), Set.of()).contains(value)) {
           unknown++;
         } else {
           lost.add(new Lost("setting", ack.key(), "is " + value + ", last acknowledged " + ack.value() + " at version " + ack.version()));

@@ -72,6 +72,16 @@ public final class LoadResult {
     return ledgers.processes;
   }
 
+  /** Renderer ids (renderer-1...) that wrote at least one ledger. */
+  public java.util.Set<String> renderersThatRan() {
+    return java.util.Set.copyOf(ledgers.renderers);
+  }
+
+  /** Renderer processes cut short (SIGKILL) whose ledger holds acknowledged writes: all of them were checked. */
+  public int cutShortWithAcks() {
+    return ledgers.cutShortWithAcks;
+  }
+
   public int kills() {
     return kills;
   }
@@ -110,9 +120,9 @@ public final class LoadResult {
         codes(ledgers.errors.getOrDefault(LoadRenderer.EVENT_OP, Map.of()))));
     b.append('\n');
     b.append(String.format("- acknowledged writes in the ledgers: %d (%d windows, %d tabs, %d settings keys), "
-        + "from %d renderer processes (%d ran to the end)%n",
+        + "from %d renderer processes (%d ran to the end, %d cut short with acknowledged writes)%n",
         ledgers.acknowledgedWrites, ledgers.windows.size(), ledgers.tabs.size(), ledgers.settings.size(),
-        ledgers.processes, ledgers.ended));
+        ledgers.processes, ledgers.ended, ledgers.cutShortWithAcks));
     b.append(String.format("- **lost acknowledged writes, live state: %d**; writes of unknown outcome (renderer killed "
         + "or call failed before the answer) accepted either way: %d%n", lostLive, unknownOutcomeAccepted));
     if (lostAfterRestart >= 0) {

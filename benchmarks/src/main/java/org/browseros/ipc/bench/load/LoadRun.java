@@ -87,6 +87,8 @@ public final class LoadRun {
   private final AtomicReference<LoadChannels.Plan> plan = new AtomicReference<>();
   private final Map<String, LongAdder> eventsReceived = new ConcurrentHashMap<>();
   private final Map<String, Long> done = new ConcurrentHashMap<>();
+  /** The pid that last asked for the plan, per renderer: that process is connected and waiting for the clock. */
+  private final Map<String, Long> waiting = new ConcurrentHashMap<>();
   private final AtomicInteger kills = new AtomicInteger();
 
   private LoadRun(Options options, Path work) {
@@ -147,7 +149,10 @@ public final class LoadRun {
     result.machineBefore = Machine.describe();
     Files.createDirectories(reportDir);
     IpcMain ipcMain = new IpcMain(Duration.ofSeconds(5));
-    ipcMain.handle(LoadChannels.PLAN, (event, query) -> plan.get());
+    ipcMain.handle(LoadChannels.PLAN, (event, query) -> {
+      waiting.put(event.rendererId(), query.pid());
+      return plan.get();
+    });
     ipcMain.on(LoadChannels.EVENT, (event, e) ->
         eventsReceived.computeIfAbsent(event.rendererId(), k -> new LongAdder()).increment());
     ipcMain.on(LoadChannels.DONE, (event, d) -> done.put(event.rendererId(), d.pid()));
@@ -155,9 +160,7 @@ public final class LoadRun {
     long t0 = System.nanoTime();
     MainNode main = MainNode.start(MainConfig.load(mainConfig(options.renderers())), ipcMain);
     try {
-      if (!main.awaitRenderersConnected(Duration.ofSeconds(180))) {
-        throw new IllegalStateException("the load renderers did not connect: " + main.renderers());
-      }
+      awaitReady(main);
       result.startupMillis = (System.nanoTime() - t0) / 1_000_000;
       long start = System.currentTimeMillis();
       long until = start + options.duration().toMillis();
@@ -228,6 +231,24 @@ public final class LoadRun {
       }
     }
     return System.getProperty("java.class.path");
+  }
+
+  /**
+   * Until every launched renderer's current process has asked for the plan (bounded): on a busy
+   * machine a renderer may miss heartbeats while its JVM warms up and be relaunched.
+   */
+  private void awaitReady(MainNode main) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+    while (System.nanoTime() < deadline) {
+      List<RendererInfo> list = main.renderers().renderers().stream()
+          .filter(r -> r.rendererId().startsWith("renderer-")).toList();
+      if (list.size() == options.renderers() && list.stream().allMatch(r ->
+          "connected".equals(r.status()) && r.pid() != null && r.pid().equals(waiting.get(r.rendererId())))) {
+        return;
+      }
+      Thread.sleep(200);
+    }
+    throw new IllegalStateException("the load renderers did not all connect and ask for the plan: " + main.renderers());
   }
 
   /** SIGKILLs the next connected renderer, round robin, every killEvery until shortly before the end. */
