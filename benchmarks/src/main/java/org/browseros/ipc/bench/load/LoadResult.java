@@ -14,6 +14,8 @@ public final class LoadResult {
   double seconds;
   long eventsReceived;
   int kills;
+  /** Per SIGKILL, sorted: ms until the renderer was connected again with a new process; -1: not within the run. */
+  long[] comebackMillis = new long[0];
   int restarts;
   int givenUp;
   Ledgers ledgers;
@@ -132,6 +134,15 @@ public final class LoadResult {
     lostExamples().forEach(l -> b.append("  - lost: ").append(l).append('\n'));
     b.append(String.format("- errors by code: %s%n", errorsByCode().isEmpty() ? "none" : errorsByCode()));
     b.append(String.format("- renderer SIGKILLs: %d, supervisor relaunches: %d, given up: %d%n", kills, restarts, givenUp));
+    if (comebackMillis.length > 0) {
+      long[] back = java.util.Arrays.stream(comebackMillis).filter(v -> v >= 0).toArray();
+      b.append(String.format("- SIGKILL until that renderer was connected again (new process): %s; median %s s, max %s s; "
+              + "not back before the end of the run: %d%n",
+          java.util.Arrays.toString(java.util.Arrays.stream(back).mapToObj(v -> String.format("%.1f", v / 1000.0)).toArray()),
+          back.length == 0 ? "-" : String.format("%.1f", back[back.length / 2] / 1000.0),
+          back.length == 0 ? "-" : String.format("%.1f", back[back.length - 1] / 1000.0),
+          comebackMillis.length - back.length));
+    }
     b.append(String.format("- main start until %d renderers connected: %.1f s%n", options.renderers(), startupMillis / 1000.0));
     b.append("- machine before: ").append(machineBefore).append('\n');
     b.append("- machine after: ").append(machineAfter).append('\n');

@@ -90,6 +90,8 @@ public final class LoadRun {
   /** The pid that last asked for the plan, per renderer: that process is connected and waiting for the clock. */
   private final Map<String, Long> waiting = new ConcurrentHashMap<>();
   private final AtomicInteger kills = new AtomicInteger();
+  /** Per SIGKILL: milliseconds until that renderer was connected again with a new process; -1 while it is not. */
+  private final List<long[]> comebacks = java.util.Collections.synchronizedList(new ArrayList<>());
 
   private LoadRun(Options options, Path work) {
     this.options = options;
@@ -182,6 +184,7 @@ public final class LoadRun {
       List<RendererInfo> renderers = main.renderers().renderers().stream().filter(r -> r.pid() != null
           || r.status().equals("given-up") || r.status().equals("crashed")).toList();
       result.kills = kills.get();
+      result.comebackMillis = comebacks.stream().mapToLong(c -> c[1]).sorted().toArray();
       result.restarts = renderers.stream().mapToInt(RendererInfo::restarts).sum();
       result.givenUp = (int) renderers.stream().filter(r -> r.status().equals("given-up")).count();
       result.ledgers = Ledgers.read(reportDir);
@@ -255,17 +258,45 @@ public final class LoadRun {
   private void chaos(MainNode main, long until) {
     long every = options.killEvery().toMillis();
     int next = 0;
+    Map<String, long[]> pending = new HashMap<>();
+    long lastKill = 0;
     try {
       while (System.currentTimeMillis() + every < until) {
-        Thread.sleep(every);
+        Thread.sleep(200);
+        List<RendererInfo> list = main.renderers().renderers();
+        for (RendererInfo r : list) {
+          long[] killed = pending.get(r.rendererId());
+          if (killed != null && "connected".equals(r.status()) && r.pid() != null && r.pid() != killed[0]) {
+            killed[1] = System.currentTimeMillis() - killed[2];
+            pending.remove(r.rendererId());
+          }
+        }
+        if (System.currentTimeMillis() - lastKill < every) {
+          continue;
+        }
+        lastKill = System.currentTimeMillis();
         String id = "renderer-" + (next++ % options.renderers() + 1);
-        for (RendererInfo r : main.renderers().renderers()) {
+        for (RendererInfo r : list) {
           if (r.rendererId().equals(id) && r.pid() != null && "connected".equals(r.status())) {
             ProcessHandle.of(r.pid()).ifPresent(p -> {
               if (p.destroyForcibly()) {
                 kills.incrementAndGet();
+                long[] comeback = {r.pid(), -1, System.currentTimeMillis()};
+                comebacks.add(comeback);
+                pending.put(id, comeback);
               }
             });
+          }
+        }
+      }
+      // Until the end of the run, renderers killed last may still come back.
+      while (System.currentTimeMillis() < until && !pending.isEmpty()) {
+        Thread.sleep(200);
+        for (RendererInfo r : main.renderers().renderers()) {
+          long[] killed = pending.get(r.rendererId());
+          if (killed != null && "connected".equals(r.status()) && r.pid() != null && r.pid() != killed[0]) {
+            killed[1] = System.currentTimeMillis() - killed[2];
+            pending.remove(r.rendererId());
           }
         }
       }
