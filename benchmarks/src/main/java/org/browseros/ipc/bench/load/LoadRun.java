@@ -241,7 +241,7 @@ public final class LoadRun {
    * machine a renderer may miss heartbeats while its JVM warms up and be relaunched.
    */
   private void awaitReady(MainNode main) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
     while (System.nanoTime() < deadline) {
       List<RendererInfo> list = main.renderers().renderers().stream()
           .filter(r -> r.rendererId().startsWith("renderer-")).toList();

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Timeout;
 class LoadTest {
 
   @Test
-  @Timeout(420)
+  @Timeout(600)
   void shouldLoseNoAcknowledgedWriteUnderLoadFromEightRenderers() throws Exception {
     LoadResult r = LoadRun.run(LoadRun.Options.defaults().withDuration(Duration.ofSeconds(15)).withRenderers(8));
     System.out.println(r.render());
@@ -25,14 +25,14 @@ class LoadTest {
     assertEquals(0, r.lostAfterRestart(), "lost acknowledged writes (after restart): " + r.lostExamples());
     long failed = r.errorsByCode().entrySet().stream().filter(e -> !e.getKey().equals("RATE_LIMITED"))
         .mapToLong(java.util.Map.Entry::getValue).sum();
-    assertTrue(failed <= Math.max(5, r.invokes() / 100), "errors beyond rate limiting: " + r.errorsByCode());
+    assertTrue(failed <= Math.max(10, r.invokes() / 50), "errors beyond rate limiting: " + r.errorsByCode());
     if (r.errorsByCode().isEmpty() && r.restarts() == 0) {
       assertEquals(r.eventsSent(), r.eventsReceived(), "every one-way event reached ipcMain.on");
     }
   }
 
   @Test
-  @Timeout(420)
+  @Timeout(600)
   void shouldLoseNoAcknowledgedWriteWhileRenderersAreKilledWithSigkill() throws Exception {
     LoadResult r = LoadRun.run(LoadRun.Options.defaults().withDuration(Duration.ofSeconds(20)).withRenderers(4)
         .withKillEvery(Duration.ofSeconds(3)));
