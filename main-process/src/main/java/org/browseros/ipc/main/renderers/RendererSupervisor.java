@@ -245,6 +245,8 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
     int restarts;
     /** Bumped per launch, so that the exit of an older process is recognised as stale. */
     long generation;
+    /** The generation whose process last connected: a disconnect before that is an older session's. */
+    long connectedGeneration = -1;
     ProcessHandle process;
     /** When {@link #process} started, to tell it from a later process with a reused pid. */
     Long startedMillis;
@@ -443,6 +445,7 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
       return this;
     }
     renderer.status = CONNECTED;
+    renderer.connectedGeneration = renderer.generation;
     String pid = String.valueOf(renderer.process.pid());
     getContext().getLog().info("Renderer [{}] connected (pid [{}], restarts [{}])", id, pid, renderer.restarts);
     publish(SystemEvent.RENDERER_JOINED, id, "Renderer " + id + " joined",
@@ -472,6 +475,11 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
     publish(SystemEvent.RENDERER_LEFT, id, "Renderer " + id + " left: " + reason, Map.of("reason", reason));
     if (renderer.status.equals(CONNECTED)) {
       renderer.status = STARTING;
+    }
+    if (renderer.connectedGeneration != renderer.generation) {
+      // The session that timed out belonged to a process that already exited and was relaunched.
+      getContext().getLog().debug("Renderer [{}]: disconnect of an earlier process, the current one is starting", id);
+      return this;
     }
     if (HEARTBEAT_TIMEOUT.equals(command.reason()) && renderer.process != null && renderer.process.isAlive()) {
       // A hung renderer: kill it, and its exit counts as a crash that relaunches it.

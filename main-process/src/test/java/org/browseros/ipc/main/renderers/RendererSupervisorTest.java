@@ -228,6 +228,29 @@ class RendererSupervisorTest {
   }
 
   @Test
+  void shouldIgnoreTheHeartbeatTimeoutOfASessionWhoseProcessWasAlreadyRelaunched() {
+    TestProbe<SystemEvent> events = testKit.createTestProbe(SystemEvent.class);
+    ActorRef<Command> supervisor = spawn(settings(1, ""), events);
+    long oldPid = awaitAllRunning(supervisor, 1).get(0).pid();
+    supervisor.tell(new Connected("renderer-1"));
+    expectEvent(events, SystemEvent.RENDERER_JOINED, "renderer-1");
+    ProcessHandle.of(oldPid).orElseThrow().destroyForcibly();
+    expectEvent(events, SystemEvent.RENDERER_CRASHED, "renderer-1");
+    long newPid = awaitInfo(supervisor, "renderer-1", r -> r.pid() != null && r.pid() != oldPid).pid();
+
+    // The dead process's connection only now times out on main's side, before the new one connected.
+    supervisor.tell(new Disconnected("renderer-1", RendererSupervisor.HEARTBEAT_TIMEOUT));
+    expectEvent(events, SystemEvent.RENDERER_LEFT, "renderer-1");
+
+    supervisor.tell(new Connected("renderer-1"));
+    expectEvent(events, SystemEvent.RENDERER_JOINED, "renderer-1");
+    RendererInfo after = info(supervisor, "renderer-1");
+    assertEquals(newPid, after.pid(), "the relaunched process was not killed for its predecessor's timeout");
+    assertEquals(1, after.restarts());
+    assertTrue(ProcessHandle.of(newPid).map(ProcessHandle::isAlive).orElse(false));
+  }
+
+  @Test
   void shouldBackOffExponentiallyAndGiveUpWhileOthersKeepRunning() throws IOException {
     Files.writeString(dir.resolve("renderer-1.exit"), "3");
     TestProbe<SystemEvent> events = testKit.createTestProbe(SystemEvent.class);
