@@ -302,6 +302,12 @@ class HostileRendererEndToEndTest {
       delta = minus(fixture.node().monitor().transportDrops(), before);
     }
     assertTrue(covers(delta, least), "dropped " + delta + ", expected at least " + least);
+    // Where a user looks: the inspector's /api/stats, which scripts/ipc stats prints.
+    String url = Files.readString(fixture.node().dataDir().resolve("inspector.url")).strip().replace("/?", "/api/stats?");
+    java.net.http.HttpResponse<String> stats = java.net.http.HttpClient.newHttpClient().send(
+        java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+    var drops = PayloadCodec.parseJson(stats.body()).get("transportDrops");
+    assertTrue(drops.get("selection").asLong() >= 6 && drops.get("system-message").asLong() >= 1, stats.body());
 
     // Still one core member, up and reachable; the gateway still admits (and refuses) renderers.
     var state = Cluster.get(fixture.node().coreSystem()).state();
