@@ -159,10 +159,11 @@
   async function loadStats() {
     try {
       const s = await api('/api/stats');
-      $('stats-uptime').textContent = 'uptime ' + (s.uptimeMs / 1000).toFixed(0) + ' s · window ' + s.windowSeconds + ' s · slow > ' + s.slowThresholdMs + ' ms';
+      const errors = (map) => Object.entries(map).map(([k, v]) => k + ' ' + v).join(', ');
+      $('stats-uptime').textContent = 'uptime ' + (s.uptimeMs / 1000).toFixed(0) + ' s · window ' + s.windowSeconds + ' s · slow > ' + s.slowThresholdMs + ' ms'
+        + ' · dropped by the edge transport: ' + (Object.keys(s.transportDrops || {}).length ? errors(s.transportDrops) : 'none');
       const tbody = $('stats').tBodies[0];
       tbody.replaceChildren();
-      const errors = (map) => Object.entries(map).map(([k, v]) => k + ' ' + v).join(', ');
       s.channels.forEach((c) => {
         const w = c.window, t = c.sinceStart, tr = el('tr');
         [c.channel, w.messages, w.perSecond.toFixed(2), w.p50Ms.toFixed(2), w.p90Ms.toFixed(2), w.p99Ms.toFixed(2),

@@ -20,6 +20,7 @@ import org.browseros.ipc.main.monitor.IpcMonitor;
 import org.browseros.ipc.main.monitor.StateWatcher;
 import org.browseros.ipc.main.renderers.RendererSupervisor;
 import org.browseros.ipc.main.renderers.SupervisorAdmission;
+import org.browseros.ipc.main.security.ArteryDrops;
 import org.browseros.ipc.main.security.TlsMaterial;
 import org.browseros.ipc.protocol.TransportSecurity;
 import org.browseros.ipc.protocol.renderers.RendererInfo;
@@ -93,6 +94,8 @@ public final class MainNode implements AutoCloseable {
       Admission admission = new SupervisorAdmission(started.supervisor(), core.scheduler(), settings.authenticationTimeout());
       IpcMonitor monitor = new IpcMonitor(config.getDuration("browseros.monitor.slow-threshold"));
       monitor.logChannels(config.getStringList("browseros.monitor.log-channels"));
+      edge.systemActorOf(ArteryDrops.create(kind -> monitor.recordTransportDrop(kind.key())), "artery-drops",
+          org.apache.pekko.actor.typed.Props.empty());
       ConnectionRegistry connections = AskPattern.<EdgeGuardian.Command, ConnectionRegistry>ask(edge,
               replyTo -> new EdgeGuardian.StartGateway(started.domain(), ipcMain, admission, settings, monitor, replyTo),
               startTimeout, edge.scheduler())

@@ -309,6 +309,7 @@ public final class InspectorServer implements AutoCloseable {
     private JsonNode stats() {
       ObjectNode node = (ObjectNode) PayloadCodec.toTree(sources.monitor().metrics().snapshot());
       node.put("slowThresholdMs", sources.monitor().slowThreshold().toMillis());
+      node.set("transportDrops", PayloadCodec.toTree(sources.monitor().transportDrops()));
       return node;
     }
 

@@ -55,6 +55,7 @@ public final class IpcMonitor implements MessageTap {
   private final ConcurrentHashMap<String, Long> lastHeardNanos = new ConcurrentHashMap<>();
   private final CopyOnWriteArrayList<Watcher> watchers = new CopyOnWriteArrayList<>();
   private final Deque<MonitoredMessage> recent = new ArrayDeque<>();
+  private final ConcurrentHashMap<String, java.util.concurrent.atomic.LongAdder> transportDrops = new ConcurrentHashMap<>();
   private volatile List<ChannelGlob> logged = List.of();
 
   private record Pending(long atNanos, long seq) {}
@@ -84,6 +85,21 @@ public final class IpcMonitor implements MessageTap {
 
   public Duration slowThreshold() {
     return slowThreshold;
+  }
+
+  /**
+   * Counts a message the edge transport dropped before any connection saw it (untrusted mode,
+   * unknown path, wrong address; {@code security.ArteryDrops} reports them).
+   */
+  public void recordTransportDrop(String kind) {
+    transportDrops.computeIfAbsent(kind, k -> new java.util.concurrent.atomic.LongAdder()).increment();
+  }
+
+  /** Messages the edge transport dropped since start, by kind. */
+  public Map<String, Long> transportDrops() {
+    Map<String, Long> counts = new java.util.TreeMap<>();
+    transportDrops.forEach((kind, count) -> counts.put(kind, count.sum()));
+    return counts;
   }
 
   @Override

@@ -24,11 +24,15 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPOutputStream;
 import org.apache.pekko.actor.ActorSelection;
+import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.Kill;
 import org.apache.pekko.actor.PoisonPill;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorRefResolver;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.ClusterUserAction;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.browseros.ipc.main.ipc.IpcMain;
@@ -250,6 +254,84 @@ class HostileRendererEndToEndTest {
 
   @Test
   @Order(8)
+  void shouldDropAndCountDownLeaveKillAndWatchAimedPastTheGateway() throws Exception {
+    // A compromised renderer chooses its own config: it turns remote DeathWatch on to send Watch.
+    ActorTestKit kit = ActorTestKit.create("cluster-attacker", com.typesafe.config.ConfigFactory
+        .parseString("pekko.remote.use-unsafe-remote-features-outside-cluster = on").withFallback(fixture.clientConfig()));
+    kits.add(kit);
+    org.apache.pekko.actor.ActorSystem classic = org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(kit.system());
+    ActorRefResolver resolver = ActorRefResolver.get(kit.system());
+    String edge = fixture.node().edgeSystem().address().toString();
+    String edgeHostPort = edge.substring(edge.indexOf('@'));
+    String core = fixture.node().coreSystem().address().toString();
+    Address coreAddress = fixture.node().coreSystem().address();
+    List<Object> clusterActions = List.of(new ClusterUserAction.Down(coreAddress), new ClusterUserAction.Leave(coreAddress));
+    List<String> clusterPaths = List.of("/system/cluster/core/daemon", "/system/cluster/core", "/system/cluster");
+    Map<String, Long> before = fixture.node().monitor().transportDrops();
+
+    for (String path : clusterPaths) {
+      for (Object action : clusterActions) {
+        // The edge is no cluster node: as selections they are dropped by untrusted mode...
+        classic.actorSelection(edge + path).tell(action, org.apache.pekko.actor.ActorRef.noSender());
+        // ...and sent straight to the path they find no actor.
+        resolver.<Object>resolveActorRef(edge + path).tell(action);
+      }
+    }
+    List<String> guessed = List.of("/user/gateway", "/user/gateway/connection-1", "/user", "/system/artery-drops");
+    for (String path : guessed) {
+      resolver.<Object>resolveActorRef(edge + path).tell(PoisonPill.getInstance());
+      resolver.<Object>resolveActorRef(edge + path).tell(Kill.getInstance());
+    }
+    ActorRef<Object> gateway = resolver.resolveActorRef(fixture.node().gatewayPath());
+    kit.spawn(Behaviors.setup(context -> {
+      context.watch(gateway);
+      return Behaviors.empty();
+    }), "watcher");
+    // The core's name at the edge port: Artery refuses the handshake. The core port: TLS refuses the edge key.
+    classic.actorSelection("pekko://core" + edgeHostPort + "/system/cluster/core/daemon")
+        .tell(clusterActions.get(0), org.apache.pekko.actor.ActorRef.noSender());
+    classic.actorSelection(core + "/system/cluster/core/daemon").tell(clusterActions.get(0), org.apache.pekko.actor.ActorRef.noSender());
+    resolver.<Object>resolveActorRef(core + "/system/cluster/core/daemon").tell(clusterActions.get(1));
+
+    Map<String, Long> least = Map.of("selection", 6L, "unknown-recipient", 6L, "possibly-harmful", 8L,
+        "system-message", 1L, "wrong-address", 1L);
+    Map<String, Long> delta = Map.of();
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (System.nanoTime() < deadline && !covers(delta, least)) {
+      Thread.sleep(100);
+      delta = minus(fixture.node().monitor().transportDrops(), before);
+    }
+    assertTrue(covers(delta, least), "dropped " + delta + ", expected at least " + least);
+    // Where a user looks: the inspector's /api/stats, which scripts/ipc stats prints.
+    String url = Files.readString(fixture.node().dataDir().resolve("inspector.url")).strip().replace("/?", "/api/stats?");
+    java.net.http.HttpResponse<String> stats = java.net.http.HttpClient.newHttpClient().send(
+        java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+    var drops = PayloadCodec.parseJson(stats.body()).get("transportDrops");
+    assertTrue(drops.get("selection").asLong() >= 6 && drops.get("system-message").asLong() >= 1, stats.body());
+
+    // Still one core member, up and reachable; the gateway still admits (and refuses) renderers.
+    var state = Cluster.get(fixture.node().coreSystem()).state();
+    assertEquals(MemberStatus.up(), Cluster.get(fixture.node().coreSystem()).selfMember().status());
+    assertEquals(1, java.util.stream.StreamSupport.stream(state.getMembers().spliterator(), false).count());
+    assertTrue(state.getUnreachable().isEmpty());
+    assertEquals(ErrorCode.PERMISSION,
+        Hostile.refused(kit("after-kill"), fixture.node().gatewayPath(), "renderer-2", "not-the-secret").error().code());
+    assertEquals(MessageType.COMMAND, hostile.invokeOk("power:state", new byte[0]).type());
+    assertMainIntact();
+  }
+
+  private static boolean covers(Map<String, Long> counts, Map<String, Long> least) {
+    return least.entrySet().stream().allMatch(e -> counts.getOrDefault(e.getKey(), 0L) >= e.getValue());
+  }
+
+  private static Map<String, Long> minus(Map<String, Long> now, Map<String, Long> before) {
+    Map<String, Long> delta = new HashMap<>();
+    now.forEach((kind, count) -> delta.put(kind, count - before.getOrDefault(kind, 0L)));
+    return delta;
+  }
+
+  @Test
+  @Order(9)
   void shouldNotLetAClientWithoutTheKeyHandshake() {
     ActorTestKit plain = ActorTestKit.create("plain", RendererConfig.load());
     kits.add(plain);
@@ -261,7 +343,7 @@ class HostileRendererEndToEndTest {
   }
 
   @Test
-  @Order(9)
+  @Order(10)
   void shouldTerminateARendererThatKeepsSendingBadMessages() throws Exception {
     long oldPid = Long.parseLong(awaitLaunch("renderer-1", -1).getProperty("pid"));
     honestEvents.clear();
