@@ -1,0 +1,37 @@
+package org.browseros.ipc.main.persistence;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.persistence.jdbc.db.SlickExtension;
+import org.apache.pekko.persistence.jdbc.db.SlickExtensionImpl;
+import slick.jdbc.JdbcDataSource;
+
+/**
+ * The journal probe: {@code SELECT 1} on a connection from the journal's own pool (the shared
+ * {@code slick} database of {@code browseros-domain.conf}), so it fails exactly when the journal
+ * cannot reach its database. Bounded by the pool's connection timeout and the query timeout.
+ */
+public final class JournalProbe {
+  private JournalProbe() {}
+
+  public static JournalHealth.Probe jdbc(ActorSystem<?> system, Duration queryTimeout) {
+    int seconds = (int) Math.max(1, queryTimeout.toSeconds());
+    return () -> {
+      SlickExtensionImpl slick = (SlickExtensionImpl) SlickExtension.get(system);
+      JdbcDataSource source = slick.database(system.settings().config().getConfig("jdbc-journal")).database().source();
+      try (Connection connection = source.createConnection();
+           Statement statement = connection.createStatement()) {
+        statement.setQueryTimeout(seconds);
+        try (ResultSet result = statement.executeQuery("SELECT 1")) {
+          if (!result.next()) {
+            throw new SQLException("SELECT 1 returned no row");
+          }
+        }
+      }
+    };
+  }
+}
