@@ -108,6 +108,7 @@ public final class JournalHealth extends AbstractBehavior<JournalHealth.Command>
       ActorContext<Command> context, TimerScheduler<Command> timers, Probe probe, Settings settings,
       Status status, ActorRef<SystemMonitor.Command> systemMonitor) {
     super(context);
+    context.setLoggerName(JournalHealth.class);
     this.probe = probe;
     this.settings = settings;
     this.status = status;
@@ -165,6 +166,9 @@ public final class JournalHealth extends AbstractBehavior<JournalHealth.Command>
   private Behavior<Command> onProbed(Probed probed) {
     boolean ok = probed.failure() == null;
     if (ok == status.isAvailable()) {
+      if (!ok) {
+        getContext().getLog().debug("Journal still unavailable: {}", reason(probed.failure()));
+      }
       return this;
     }
     status.available = ok;
@@ -195,8 +199,6 @@ public final class JournalHealth extends AbstractBehavior<JournalHealth.Command>
       return "no answer within " + settings.probeTimeout().toMillis() + " ms";
     }
     String message = String.valueOf(cause.getMessage());
-    // Keep the event's one-line detail short; the full chain is in DEBUG logs.
-    getContext().getLog().debug("Journal probe failed", cause);
     return cause.getClass().getSimpleName() + ": " + (message.length() > 300 ? message.substring(0, 300) + "..." : message);
   }
 }

@@ -9,11 +9,16 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.persistence.jdbc.db.SlickExtension;
 import org.apache.pekko.persistence.jdbc.db.SlickExtensionImpl;
 import slick.jdbc.JdbcDataSource;
+import slick.jdbc.hikaricp.HikariCPJdbcDataSource;
 
 /**
  * The journal probe: {@code SELECT 1} on a connection from the journal's own pool (the shared
  * {@code slick} database of {@code browseros-domain.conf}), so it fails exactly when the journal
  * cannot reach its database. Bounded by the pool's connection timeout and the query timeout.
+ *
+ * <p>A failed probe evicts the pool's connections: a connection broken by an outage can fail with
+ * an error the pool does not recognise as fatal (H2: "Database is already closed"), and would
+ * otherwise be handed out again, to the probe and to the journal, after the database is back.
  */
 public final class JournalProbe {
   private JournalProbe() {}
@@ -31,7 +36,17 @@ public final class JournalProbe {
             throw new SQLException("SELECT 1 returned no row");
           }
         }
+      } catch (SQLException | RuntimeException e) {
+        evictConnections(source);
+        throw e;
       }
     };
+  }
+
+  /** Idle connections close now, busy ones when returned; new ones are opened on demand. */
+  private static void evictConnections(JdbcDataSource source) {
+    if (source instanceof HikariCPJdbcDataSource hikari && hikari.ds().getHikariPoolMXBean() != null) {
+      hikari.ds().getHikariPoolMXBean().softEvictConnections();
+    }
   }
 }
