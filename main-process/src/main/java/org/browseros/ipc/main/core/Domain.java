@@ -115,7 +115,7 @@ public final class Domain implements CoreApi {
     JournalHealth.Settings health = JournalHealth.Settings.fromConfig(config);
     JournalHealth.Status journal = new JournalHealth.Status();
     ActorRef<JournalHealth.Command> journalHealth = context.spawn(JournalHealth.create(
-        JournalProbe.jdbc(system, health.probeTimeout()), health, journal, systemMonitor), "journal-health");
+        JournalProbe.forConfiguredJournal(system, health.probeTimeout()), health, journal, systemMonitor), "journal-health");
 
     ClusterSharding sharding = ClusterSharding.get(system);
     // No passivation: an idle profile must keep its windows and tabs alive.

@@ -23,6 +23,16 @@ import slick.jdbc.hikaricp.HikariCPJdbcDataSource;
 public final class JournalProbe {
   private JournalProbe() {}
 
+  /**
+   * The probe for the configured journal: {@link #jdbc} for {@code jdbc-journal}; for any other
+   * plugin (none is configured today) a probe that always passes, so writes are never refused
+   * for want of a check.
+   */
+  public static JournalHealth.Probe forConfiguredJournal(ActorSystem<?> system, Duration queryTimeout) {
+    String plugin = system.settings().config().getString("pekko.persistence.journal.plugin");
+    return "jdbc-journal".equals(plugin) ? jdbc(system, queryTimeout) : () -> { };
+  }
+
   public static JournalHealth.Probe jdbc(ActorSystem<?> system, Duration queryTimeout) {
     int seconds = (int) Math.max(1, queryTimeout.toSeconds());
     return () -> {
