@@ -10,5 +10,7 @@ public enum ErrorCode {
   CONFLICT,
   TOO_LARGE,
   RATE_LIMITED,
-  INTERNAL
+  INTERNAL,
+  /** The journal is unavailable: writes are refused until it recovers (reads still answer). */
+  UNAVAILABLE
 }

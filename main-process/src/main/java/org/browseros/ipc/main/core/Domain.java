@@ -18,9 +18,12 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 import org.apache.pekko.pattern.StatusReply;
 import org.browseros.ipc.main.ipc.Caller;
 import org.browseros.ipc.main.ipc.CoreApi;
+import org.browseros.ipc.main.persistence.JournalHealth;
+import org.browseros.ipc.main.persistence.JournalProbe;
 import org.browseros.ipc.main.profile.Profile;
 import org.browseros.ipc.main.security.Capability;
 import org.browseros.ipc.main.security.SecurityPolicy;
+import org.browseros.ipc.main.settings.SettingsMemory;
 import org.browseros.ipc.main.state.StateHub;
 import org.browseros.ipc.main.system.SystemMonitor;
 import org.browseros.ipc.protocol.Channel;
@@ -53,6 +56,11 @@ import org.browseros.ipc.protocol.window.WindowUpdate;
  * shard region, wakes the default profile, and serves the built-in invoke channels for callers
  * (all but {@code renderers:list}, which the renderer supervisor answers). Requests go to the
  * caller's own profile entity; {@code power:state} goes to the system monitor.
+ *
+ * <p>While the {@link JournalHealth journal is unavailable} every write channel fails at once with
+ * {@code UNAVAILABLE} and {@code settings:get} is answered by the {@link SettingsMemory}; state
+ * snapshots and deltas ({@link StateHub}) and {@code power:state} never need the journal. Writes
+ * are accepted again as soon as the journal answers a probe.
  */
 public final class Domain implements CoreApi {
   public static final Duration DEFAULT_ASK_TIMEOUT = Duration.ofSeconds(5);
@@ -63,11 +71,19 @@ public final class Domain implements CoreApi {
   private final ActorRef<SystemMonitor.Command> systemMonitor;
   private final Duration askTimeout;
   private final SecurityPolicy policy;
+  private final JournalHealth.Status journal;
+  private final ActorRef<JournalHealth.Command> journalHealth;
+  private final ActorRef<SettingsMemory.Command> settingsMemory;
 
   private Domain(
       ActorSystem<?> system, ClusterSharding sharding, ActorRef<StateHub.Command> stateHub,
-      ActorRef<SystemMonitor.Command> systemMonitor, Duration askTimeout, SecurityPolicy policy) {
+      ActorRef<SystemMonitor.Command> systemMonitor, Duration askTimeout, SecurityPolicy policy,
+      JournalHealth.Status journal, ActorRef<JournalHealth.Command> journalHealth,
+      ActorRef<SettingsMemory.Command> settingsMemory) {
     this.system = system;
+    this.journal = journal;
+    this.journalHealth = journalHealth;
+    this.settingsMemory = settingsMemory;
     this.sharding = sharding;
     this.stateHub = stateHub;
     this.systemMonitor = systemMonitor;
@@ -93,8 +109,14 @@ public final class Domain implements CoreApi {
     ActorRef<StateHub.Command> stateHub = context.spawn(StateHub.create(), "state-hub");
     ActorRef<SystemMonitor.Command> systemMonitor =
         context.spawn(SystemMonitor.create(powerSupplyDir, checkInterval, threshold), "system-monitor");
-
+    // Before any profile starts, so that its settings' first publication is remembered.
+    ActorRef<SettingsMemory.Command> settingsMemory = context.spawn(SettingsMemory.create(), "settings-memory");
     ActorSystem<?> system = context.getSystem();
+    JournalHealth.Settings health = JournalHealth.Settings.fromConfig(config);
+    JournalHealth.Status journal = new JournalHealth.Status();
+    ActorRef<JournalHealth.Command> journalHealth = context.spawn(JournalHealth.create(
+        JournalProbe.forConfiguredJournal(system, health.probeTimeout()), health, journal, systemMonitor), "journal-health");
+
     ClusterSharding sharding = ClusterSharding.get(system);
     // No passivation: an idle profile must keep its windows and tabs alive.
     sharding.init(Entity.of(Profile.TYPE_KEY, entity -> Profile.create(entity.getEntityId(), stateHub, systemMonitor))
@@ -103,7 +125,8 @@ public final class Domain implements CoreApi {
     context.getLog().info("Core domain started (ask timeout {})", askTimeout);
     SecurityPolicy policy = config.hasPath("browseros.security")
         ? SecurityPolicy.fromConfig(config) : SecurityPolicy.defaults();
-    return new Domain(system, sharding, stateHub, systemMonitor, askTimeout, policy);
+    return new Domain(system, sharding, stateHub, systemMonitor, askTimeout, policy, journal, journalHealth,
+        settingsMemory);
   }
 
   public ActorRef<StateHub.Command> stateHub() {
@@ -112,6 +135,15 @@ public final class Domain implements CoreApi {
 
   public ActorRef<SystemMonitor.Command> systemMonitor() {
     return systemMonitor;
+  }
+
+  /** Whether writes are accepted: false while the journal is unavailable (see {@link JournalHealth}). */
+  public boolean journalAvailable() {
+    return journal.isAvailable();
+  }
+
+  public ActorRef<JournalHealth.Command> journalHealth() {
+    return journalHealth;
   }
 
   /** Starts a profile other than the default one (for example when a renderer bound to it connects). */
@@ -190,6 +222,16 @@ public final class Domain implements CoreApi {
     if (channel.equals(Channels.POWER_STATE)) {
       return AskPattern.<SystemMonitor.Command, PowerState>ask(
           systemMonitor, SystemMonitor.GetPowerState::new, askTimeout, system.scheduler());
+    }
+    if (!journal.isAvailable()) {
+      // Reads answer from memory; writes are refused before anything is tried, so none is half-applied.
+      if (channel.equals(Channels.SETTINGS_GET)) {
+        String key = ((SettingsGet) payload).key();
+        return AskPattern.<SettingsMemory.Command, SettingsView>askWithStatus(settingsMemory,
+            r -> new SettingsMemory.Get(caller.profileId(), key, r), askTimeout, system.scheduler());
+      }
+      throw new IpcException(ErrorCode.UNAVAILABLE,
+          "The journal is unavailable: writes are refused until it recovers (" + channel.name() + " not applied)");
     }
     Profile.Access access = new Profile.Access(caller.rendererId(), capability.ownTabsOnly(), capability.urlSchemes());
     EntityRef<Profile.Command> profile = sharding.entityRefFor(Profile.TYPE_KEY, caller.profileId());

@@ -291,6 +291,7 @@ public final class InspectorServer implements AutoCloseable {
         case CONFLICT -> StatusCodes.CONFLICT;
         case TIMEOUT -> StatusCodes.GATEWAY_TIMEOUT;
         case RATE_LIMITED -> StatusCodes.TOO_MANY_REQUESTS;
+        case UNAVAILABLE -> StatusCodes.SERVICE_UNAVAILABLE;
         default -> StatusCodes.INTERNAL_SERVER_ERROR;
       };
       ObjectNode body = JsonNodeFactory.instance.objectNode();

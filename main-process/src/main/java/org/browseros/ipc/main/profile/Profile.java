@@ -16,6 +16,7 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.RecoveryFailed;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
 import org.apache.pekko.persistence.typed.javadsl.Effect;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
@@ -23,6 +24,7 @@ import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 import org.browseros.ipc.main.persistence.JournalFailures;
+import org.browseros.ipc.main.persistence.JournalHealth;
 import org.browseros.ipc.main.core.Inputs;
 import org.browseros.ipc.main.persistence.JournalSerializable;
 import org.browseros.ipc.main.settings.Settings;
@@ -361,6 +363,8 @@ public final class Profile extends EventSourcedBehavior<Profile.Command, Profile
   public SignalHandler<State> signalHandler() {
     return newSignalHandlerBuilder()
         .onSignal(RecoveryCompleted.instance(), this::onRecoveryCompleted)
+        .onSignal(RecoveryFailed.class, (state, failed) ->
+            JournalHealth.reportFailure(context, persistenceId().id(), failed.getFailure()))
         .build();
   }
 

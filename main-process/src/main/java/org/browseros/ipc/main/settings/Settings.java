@@ -6,11 +6,13 @@ import java.util.Map;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.eventstream.EventStream;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.RecoveryFailed;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
 import org.apache.pekko.persistence.typed.javadsl.Effect;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
@@ -18,6 +20,7 @@ import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 import org.browseros.ipc.main.persistence.JournalFailures;
+import org.browseros.ipc.main.persistence.JournalHealth;
 import org.browseros.ipc.main.persistence.JournalSerializable;
 import org.browseros.ipc.main.state.StateHub;
 import org.browseros.ipc.main.system.SystemMonitor;
@@ -47,8 +50,7 @@ public final class Settings
   /** Stored values as accepted (unset keys absent) and the number of accepted updates. */
   public record State(Map<String, JsonNode> values, long version) implements JournalSerializable {
     JsonNode effective(String key) {
-      JsonNode stored = values.get(key);
-      return stored != null && SettingsSchema.isValid(key, stored) ? stored : SettingsSchema.defaultValue(key);
+      return SettingsSchema.effective(key, values.get(key));
     }
   }
 
@@ -100,6 +102,7 @@ public final class Settings
     return Effect()
         .persist(new SettingChanged(update.key(), value))
         .thenRun((State s) -> {
+          remember(s);
           publish(update.key(), s.effective(update.key()));
           systemMonitor.tell(new SystemMonitor.Publish(new SystemEvent(
               SystemEvent.SETTINGS_CHANGED, null, "Setting '" + update.key() + "' changed",
@@ -110,20 +113,27 @@ public final class Settings
   }
 
   private Effect<Event, State> onGet(State state, Get get) {
-    if (get.key() == null) {
+    return Effect().reply(get.replyTo(), view(state.values(), state.version(), get.key()));
+  }
+
+  /**
+   * The answer to a get: one setting ({@code key} given, NOT_FOUND if unknown) or all of them, each
+   * the stored value or, when missing or no longer valid, the schema default.
+   */
+  static StatusReply<SettingsView> view(Map<String, JsonNode> values, long version, String key) {
+    if (key == null) {
       Map<String, JsonNode> all = new LinkedHashMap<>();
-      for (String key : SettingsSchema.keys()) {
-        all.put(key, state.effective(key));
+      for (String known : SettingsSchema.keys()) {
+        all.put(known, SettingsSchema.effective(known, values.get(known)));
       }
-      return Effect().reply(get.replyTo(), StatusReply.success(new SettingsView(all, state.version())));
+      return StatusReply.success(new SettingsView(all, version));
     }
     try {
-      SettingsSchema.defaultValue(get.key());
+      SettingsSchema.defaultValue(key);
     } catch (IpcException e) {
-      return Effect().reply(get.replyTo(), StatusReply.error(e));
+      return StatusReply.error(e);
     }
-    return Effect().reply(get.replyTo(),
-        StatusReply.success(new SettingsView(Map.of(get.key(), state.effective(get.key())), state.version())));
+    return StatusReply.success(new SettingsView(Map.of(key, SettingsSchema.effective(key, values.get(key))), version));
   }
 
   @Override
@@ -142,10 +152,13 @@ public final class Settings
   public SignalHandler<State> signalHandler() {
     return newSignalHandlerBuilder()
         .onSignal(RecoveryCompleted.instance(), this::onRecoveryCompleted)
+        .onSignal(RecoveryFailed.class, (state, failed) ->
+            JournalHealth.reportFailure(context, persistenceId().id(), failed.getFailure()))
         .build();
   }
 
   private void onRecoveryCompleted(State state) {
+    remember(state);
     state.values().forEach((key, value) -> {
       if (!SettingsSchema.isValid(key, value)) {
         context.getLog().warn("Stored setting [{}] of profile [{}] no longer passes the schema, using the default",
@@ -155,6 +168,12 @@ public final class Settings
     for (String key : SettingsSchema.keys()) {
       publish(key, state.effective(key));
     }
+  }
+
+  /** Keeps the {@link SettingsMemory} current, for reads while the journal is unavailable. */
+  private void remember(State state) {
+    context.getSystem().eventStream().tell(new EventStream.Publish<>(
+        new SettingsMemory.Known(profileId, state.values(), state.version())));
   }
 
   private void publish(String key, JsonNode value) {

@@ -73,6 +73,14 @@ public final class SettingsSchema {
     return isKnown(key) && RULES.get(key).check().apply(value).isPresent();
   }
 
+  /**
+   * The value a reader sees for a stored one: the stored value while it passes the schema, else
+   * (missing, or invalid after a schema change) the key's default.
+   */
+  public static JsonNode effective(String key, JsonNode stored) {
+    return stored != null && isValid(key, stored) ? stored : defaultValue(key);
+  }
+
   private static Rule rule(String key, ErrorCode unknown) {
     if (key == null || key.isBlank()) {
       throw new IpcException(ErrorCode.VALIDATION, "key is required");

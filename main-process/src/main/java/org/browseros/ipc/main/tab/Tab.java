@@ -5,10 +5,12 @@ import java.util.List;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.RecoveryFailed;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
 import org.apache.pekko.persistence.typed.javadsl.Effect;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
@@ -16,6 +18,7 @@ import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 import org.browseros.ipc.main.persistence.JournalFailures;
+import org.browseros.ipc.main.persistence.JournalHealth;
 import org.browseros.ipc.main.persistence.JournalSerializable;
 import org.browseros.ipc.main.state.StateHub;
 import org.browseros.ipc.protocol.ErrorCode;
@@ -84,6 +87,7 @@ public final class Tab extends EventSourcedBehavior<Tab.Command, Tab.Event, Tab.
   private final String initialTitle;
   private final boolean initiallyActive;
   private final ActorRef<StateHub.Command> stateHub;
+  private final ActorContext<Command> context;
 
   /**
    * @param initialUrl, initialTitle, initiallyActive the tab as its window created it (its state
@@ -94,15 +98,16 @@ public final class Tab extends EventSourcedBehavior<Tab.Command, Tab.Event, Tab.
       boolean initiallyActive, ActorRef<StateHub.Command> stateHub) {
     // A bug thrown while handling a command restarts the tab, which recovers its state from the journal.
     return Behaviors.supervise(Behaviors.<Command>setup(context ->
-            new Tab(profileId, tabId, windowId, initialUrl, initialTitle, initiallyActive, stateHub)))
+            new Tab(context, profileId, tabId, windowId, initialUrl, initialTitle, initiallyActive, stateHub)))
         .onFailure(SupervisorStrategy.restart());
   }
 
   private Tab(
-      String profileId, String tabId, String windowId, String initialUrl, String initialTitle,
+      ActorContext<Command> context, String profileId, String tabId, String windowId, String initialUrl, String initialTitle,
       boolean initiallyActive, ActorRef<StateHub.Command> stateHub) {
     super(PersistenceId.ofUniqueId("Tab|" + profileId + "|" + tabId),
         JournalFailures.RESTART_WITH_BACKOFF);
+    this.context = context;
     this.tabId = tabId;
     this.windowId = windowId;
     this.initialUrl = initialUrl;
@@ -204,6 +209,8 @@ public final class Tab extends EventSourcedBehavior<Tab.Command, Tab.Event, Tab.
   public SignalHandler<State> signalHandler() {
     return newSignalHandlerBuilder()
         .onSignal(RecoveryCompleted.instance(), this::publish)
+        .onSignal(RecoveryFailed.class, (state, failed) ->
+            JournalHealth.reportFailure(context, persistenceId().id(), failed.getFailure()))
         .build();
   }
 

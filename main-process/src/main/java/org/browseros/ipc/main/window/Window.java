@@ -12,12 +12,14 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.RecoveryFailed;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
 import org.apache.pekko.persistence.typed.javadsl.Effect;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 import org.browseros.ipc.main.persistence.JournalFailures;
+import org.browseros.ipc.main.persistence.JournalHealth;
 import org.browseros.ipc.main.persistence.JournalSerializable;
 import org.browseros.ipc.main.state.StateHub;
 import org.browseros.ipc.main.tab.Tab;
@@ -272,6 +274,8 @@ public final class Window extends EventSourcedBehavior<Window.Command, Window.Ev
   public SignalHandler<State> signalHandler() {
     return newSignalHandlerBuilder()
         .onSignal(RecoveryCompleted.instance(), this::onRecoveryCompleted)
+        .onSignal(RecoveryFailed.class, (state, failed) ->
+            JournalHealth.reportFailure(context, persistenceId().id(), failed.getFailure()))
         .build();
   }
 

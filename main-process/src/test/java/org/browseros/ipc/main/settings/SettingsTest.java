@@ -159,6 +159,63 @@ class SettingsTest {
     assertEquals(2, zoom.version());
   }
 
+  @Test
+  void shouldRecoverDespiteStoredKeysTheSchemaNoLongerKnowsOrValuesThatAreMissing() {
+    String profileId = newProfile();
+    TestProbe<Done> written = testKit.createTestProbe();
+    ActorRef<String> writer = testKit.spawn(Writer.create(profileId, List.of(
+        new Settings.SettingChanged("toolbar.layout", TextNode.valueOf("compact")),
+        new Settings.SettingChanged("homepage", null),
+        new Settings.SettingChanged("zoom", TextNode.valueOf("150"))), written.getRef()));
+    writer.tell("write");
+    written.expectMessage(Done.getInstance());
+    testKit.stop(writer);
+
+    ActorRef<Settings.Command> settings = spawn(profileId, testKit.createTestProbe(), testKit.createTestProbe());
+    TestProbe<StatusReply<SettingsView>> get = testKit.createTestProbe();
+    settings.tell(new Settings.Get(null, get.getRef()));
+    SettingsView all = get.receiveMessage(java.time.Duration.ofSeconds(10)).getValue();
+    assertEquals(SettingsSchema.keys(), List.copyOf(all.settings().keySet()));
+    assertEquals(TextNode.valueOf("about:blank"), all.settings().get("homepage"));
+    assertEquals(IntNode.valueOf(100), all.settings().get("zoom"));
+    assertEquals(3, all.version());
+    // And it still takes updates.
+    TestProbe<StatusReply<Setting>> update = testKit.createTestProbe();
+    settings.tell(new Settings.Update("zoom", IntNode.valueOf(90), update.getRef()));
+    assertEquals(4, update.receiveMessage(java.time.Duration.ofSeconds(10)).getValue().version());
+  }
+
+  @Test
+  void shouldKeepTheMemoryCurrentForReadsWhileTheJournalIsDown() {
+    String profileId = newProfile();
+    ActorRef<SettingsMemory.Command> memory = testKit.spawn(SettingsMemory.create());
+    TestProbe<StatusReply<SettingsView>> read = testKit.createTestProbe();
+
+    // A profile the memory never heard of reads as the schema defaults.
+    memory.tell(new SettingsMemory.Get("never-loaded", "theme", read.getRef()));
+    assertEquals(new SettingsView(java.util.Map.of("theme", TextNode.valueOf("system")), 0), read.receiveMessage().getValue());
+
+    ActorRef<Settings.Command> settings = spawn(profileId, testKit.createTestProbe(), testKit.createTestProbe());
+    TestProbe<StatusReply<Setting>> update = testKit.createTestProbe();
+    settings.tell(new Settings.Update("theme", TextNode.valueOf("dark"), update.getRef()));
+    update.receiveMessage(java.time.Duration.ofSeconds(10));
+
+    read.awaitAssert(java.time.Duration.ofSeconds(10), () -> {
+      memory.tell(new SettingsMemory.Get(profileId, null, read.getRef()));
+      SettingsView view = read.receiveMessage().getValue();
+      assertEquals(TextNode.valueOf("dark"), view.settings().get("theme"));
+      assertEquals(IntNode.valueOf(100), view.settings().get("zoom"));
+      assertEquals(1, view.version());
+      return null;
+    });
+    // An older view arriving late does not win.
+    memory.tell(new SettingsMemory.Known(profileId, java.util.Map.of(), 0));
+    memory.tell(new SettingsMemory.Get(profileId, "theme", read.getRef()));
+    assertEquals(TextNode.valueOf("dark"), read.receiveMessage().getValue().settings().get("theme"));
+    memory.tell(new SettingsMemory.Get(profileId, "nope", read.getRef()));
+    assertEquals(ErrorCode.NOT_FOUND, ((IpcException) read.receiveMessage().getError()).code());
+  }
+
   /** Persists the given events under a profile's settings id, as a past version might have. */
   private static final class Writer extends EventSourcedBehavior<String, Settings.Event, String> {
     private final List<Settings.Event> events;

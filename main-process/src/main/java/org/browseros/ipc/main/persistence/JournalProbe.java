@@ -1,0 +1,62 @@
+package org.browseros.ipc.main.persistence;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.persistence.jdbc.db.SlickExtension;
+import org.apache.pekko.persistence.jdbc.db.SlickExtensionImpl;
+import slick.jdbc.JdbcDataSource;
+import slick.jdbc.hikaricp.HikariCPJdbcDataSource;
+
+/**
+ * The journal probe: {@code SELECT 1} on a connection from the journal's own pool (the shared
+ * {@code slick} database of {@code browseros-domain.conf}), so it fails exactly when the journal
+ * cannot reach its database. Bounded by the pool's connection timeout and the query timeout.
+ *
+ * <p>A failed probe evicts the pool's connections: a connection broken by an outage can fail with
+ * an error the pool does not recognise as fatal (H2: "Database is already closed"), and would
+ * otherwise be handed out again, to the probe and to the journal, after the database is back.
+ */
+public final class JournalProbe {
+  private JournalProbe() {}
+
+  /**
+   * The probe for the configured journal: {@link #jdbc} for {@code jdbc-journal}; for any other
+   * plugin (none is configured today) a probe that always passes, so writes are never refused
+   * for want of a check.
+   */
+  public static JournalHealth.Probe forConfiguredJournal(ActorSystem<?> system, Duration queryTimeout) {
+    String plugin = system.settings().config().getString("pekko.persistence.journal.plugin");
+    return "jdbc-journal".equals(plugin) ? jdbc(system, queryTimeout) : () -> { };
+  }
+
+  public static JournalHealth.Probe jdbc(ActorSystem<?> system, Duration queryTimeout) {
+    int seconds = (int) Math.max(1, queryTimeout.toSeconds());
+    return () -> {
+      SlickExtensionImpl slick = (SlickExtensionImpl) SlickExtension.get(system);
+      JdbcDataSource source = slick.database(system.settings().config().getConfig("jdbc-journal")).database().source();
+      try (Connection connection = source.createConnection();
+           Statement statement = connection.createStatement()) {
+        statement.setQueryTimeout(seconds);
+        try (ResultSet result = statement.executeQuery("SELECT 1")) {
+          if (!result.next()) {
+            throw new SQLException("SELECT 1 returned no row");
+          }
+        }
+      } catch (SQLException | RuntimeException e) {
+        evictConnections(source);
+        throw e;
+      }
+    };
+  }
+
+  /** Idle connections close now, busy ones when returned; new ones are opened on demand. */
+  private static void evictConnections(JdbcDataSource source) {
+    if (source instanceof HikariCPJdbcDataSource hikari && hikari.ds().getHikariPoolMXBean() != null) {
+      hikari.ds().getHikariPoolMXBean().softEvictConnections();
+    }
+  }
+}
