@@ -98,6 +98,8 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
   private static final Duration FIRST_HELLO_RETRY = Duration.ofMillis(500);
   private static final Duration MAX_HELLO_RETRY = Duration.ofSeconds(2);
   private static final long DEFAULT_HEARTBEAT_MILLIS = 1000;
+  /** Envelopes between progress reports; well under main's gateway flow-control soft limit. */
+  static final int PROGRESS_EVERY = 128;
 
   private final TimerScheduler<Command> timers;
   private final ConnectOptions options;
@@ -115,6 +117,8 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
   private ActorRef<ToMain> connection;
   private long heartbeatSeq;
   private int unackedHeartbeats;
+  // Envelopes from main processed in this session, reported in heartbeats (main's flow control).
+  private long processed;
 
   public static Behavior<Command> create(ConnectOptions options, StateReplica replica, Events events) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new RendererClient(ctx, timers, options, replica, events)));
@@ -252,7 +256,12 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
       }
       // Anything from main proves it alive: under a flood the acks queue behind the data.
       unackedHeartbeats = 0;
-      return onEnvelope(e);
+      onEnvelope(e);
+      // Under a flood, report progress more often than once a tick, or main would think us behind.
+      if (++processed % PROGRESS_EVERY == 0) {
+        connection.tell(new Heartbeat(heartbeatSeq, System.nanoTime(), processed));
+      }
+      return this;
     }
     getContext().getLog().warn("Unexpected message from main: {}", message.getClass().getName());
     return this;
@@ -410,7 +419,7 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
       return Behaviors.stopped();
     }
     unackedHeartbeats++;
-    connection.tell(new Heartbeat(++heartbeatSeq, System.nanoTime()));
+    connection.tell(new Heartbeat(++heartbeatSeq, System.nanoTime(), processed));
     return this;
   }
 
