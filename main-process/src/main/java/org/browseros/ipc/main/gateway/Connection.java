@@ -483,7 +483,7 @@ public final class Connection extends AbstractBehavior<ToMain> {
           caller.rendererId(), lag);
     } else if (behind && lag <= flow.lowWater()) {
       behind = false;
-      getContext().getLog().warn("Renderer [{}] caught up: [{}] pushes dropped meanwhile{}", caller.rendererId(),
+      getContext().getLog().info("Renderer [{}] caught up: [{}] pushes dropped meanwhile{}", caller.rendererId(),
           droppedSinceBehind, snapshotOwed ? "; sending a state snapshot" : "");
       if (snapshotOwed) {
         snapshotOwed = false;
