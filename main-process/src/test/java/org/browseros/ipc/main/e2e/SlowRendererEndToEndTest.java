@@ -134,6 +134,15 @@ class SlowRendererEndToEndTest {
         long rendererVersion = MainFixture.awaitState(() -> await(ipcMain.invoke("renderer-1",
             RendererChannels.RENDERER_INFO, new RendererChannels.RendererInfoQuery())).stateVersion(), version);
         assertEquals(version, rendererVersion);
+
+        // renderers:list carries the live figures (what scripts/ipc renderers and the inspector show).
+        RendererInfo listed = await(console.invoke(Channels.RENDERERS_LIST,
+            new org.browseros.ipc.protocol.renderers.RenderersQuery(), INVOKE)).renderers().stream()
+            .filter(r -> r.rendererId().equals("renderer-1")).findFirst().orElseThrow();
+        assertTrue(listed.heartbeatAgeMillis() != null && listed.queueDepth() != null && listed.dropped() != null,
+            listed.toString());
+        assertTrue(listed.queueDepth() <= LIMITS.hardLimit(), listed.toString());
+        assertTrue(listed.rssBytes() != null && listed.rssBytes() > 1_000_000, listed.toString());
       } finally {
         flooding.set(false);
         // Never leave a stopped process behind.
