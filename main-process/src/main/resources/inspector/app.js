@@ -114,9 +114,15 @@
       tbody.replaceChildren();
       list.renderers.forEach((r) => {
         const tr = el('tr');
+        const known = (v) => v !== null && v !== undefined;
         [r.rendererId, r.pid, r.capability, r.status, r.restarts,
-          r.lastMessageAgeMs !== undefined ? (r.lastMessageAgeMs / 1000).toFixed(1) + ' s ago' : '']
+          known(r.lastMessageAgeMs) ? (r.lastMessageAgeMs / 1000).toFixed(1) + ' s ago' : '',
+          known(r.heartbeatAgeMillis) ? (r.heartbeatAgeMillis / 1000).toFixed(1) + ' s ago' : '',
+          known(r.queueDepth) ? r.queueDepth : '',
+          known(r.dropped) ? r.dropped : '',
+          known(r.rssBytes) ? (r.rssBytes / 1048576).toFixed(0) + ' MiB' : '']
           .forEach((v) => tr.appendChild(el('td', v)));
+        if (r.queueDepth > 0 && r.dropped > 0) tr.className = 'behind';
         const td = el('td');
         if (r.pid !== null && r.pid !== undefined) {
           const button = el('button', 'Restart');

@@ -111,7 +111,7 @@ public final class MainNode implements AutoCloseable {
             return java.util.concurrent.CompletableFuture.completedFuture(org.apache.pekko.Done.getInstance());
           });
       log.info("Gateway up at [{}]", gatewayPath);
-      InspectorServer inspector = startInspector(config, edge, dataDir, monitor, admission, started.domain());
+      InspectorServer inspector = startInspector(config, edge, dataDir, monitor, admission, started.domain(), connections);
       return new MainNode(config, core, edge, ipcMain, admission, connections, gatewayPath, dataDir, monitor, inspector);
     } catch (Exception e) {
       if (edge != null) {
@@ -124,7 +124,7 @@ public final class MainNode implements AutoCloseable {
 
   /** The state watcher and the inspector; null when disabled or its port is taken (main runs on without it). */
   private static InspectorServer startInspector(Config config, ActorSystem<EdgeGuardian.Command> edge, Path dataDir,
-      IpcMonitor monitor, Admission admission, org.browseros.ipc.main.ipc.CoreApi core) {
+      IpcMonitor monitor, Admission admission, org.browseros.ipc.main.ipc.CoreApi core, ConnectionRegistry connections) {
     var state = new java.util.concurrent.atomic.AtomicReference<>(StateWatcher.View.EMPTY);
     edge.systemActorOf(StateWatcher.create(core, state), "state-watcher", org.apache.pekko.actor.typed.Props.empty());
     try {
@@ -134,7 +134,7 @@ public final class MainNode implements AutoCloseable {
       }
       Caller caller = new Caller("inspector", config.getString("browseros.renderers.profile"), RendererSupervisor.DEVTOOLS_CAPABILITY);
       InspectorServer inspector = InspectorServer.start(edge, config.getInt("browseros.inspector.port"), dataDir,
-          new InspectorServer.Sources(monitor, admission, core, caller, state));
+          new InspectorServer.Sources(monitor, admission, core, caller, state, connections));
       CoordinatedShutdown.get(edge).addTask(CoordinatedShutdown.PhaseServiceUnbind(), "inspector-unbind", inspector::stop);
       log.info("IPC inspector at http://127.0.0.1:{}/ (token in [{}])", inspector.port(), dataDir.resolve(InspectorServer.URL_FILE));
       return inspector;

@@ -87,7 +87,7 @@ class SerializationTest {
     assertEquals(welcome, roundTrip(welcome));
     Refused refused = new Refused(new IpcError(ErrorCode.PERMISSION, "Unknown launch secret", null, null));
     assertEquals(refused, roundTrip(refused));
-    assertEquals(new Heartbeat(7, 123456789L), roundTrip(new Heartbeat(7, 123456789L)));
+    assertEquals(new Heartbeat(7, 123456789L, 300L), roundTrip(new Heartbeat(7, 123456789L, 300L)));
     assertEquals(new HeartbeatAck(7, 123456789L), roundTrip(new HeartbeatAck(7, 123456789L)));
     assertEquals(new Goodbye("closing"), roundTrip(new Goodbye("closing")));
   }

@@ -151,6 +151,8 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
   private static final Duration FIRST_HELLO_RETRY = Duration.ofMillis(500);
   private static final Duration MAX_HELLO_RETRY = Duration.ofSeconds(2);
   private static final long DEFAULT_HEARTBEAT_MILLIS = 1000;
+  /** Envelopes between progress reports; well under main's gateway flow-control soft limit. */
+  static final int PROGRESS_EVERY = 128;
 
   private final TimerScheduler<Command> timers;
   private final ConnectOptions options;
@@ -171,6 +173,8 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
   private ActorRef<ToMain> connection;
   private long heartbeatSeq;
   private int unackedHeartbeats;
+  // Envelopes from main processed in this session, reported in heartbeats (main's flow control).
+  private long processed;
 
   public static Behavior<Command> create(ConnectOptions options, StateReplica replica, Events events) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new RendererClient(ctx, timers, options, replica, events)));
@@ -281,8 +285,12 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
 
   private void startHeartbeats(Welcome w) {
     unackedHeartbeats = 0;
+    // A new connection on main's side counts what it sent from zero.
+    processed = 0;
     long interval = w.heartbeatIntervalMillis() > 0 ? w.heartbeatIntervalMillis() : DEFAULT_HEARTBEAT_MILLIS;
-    timers.startTimerAtFixedRate(HeartbeatTick.INSTANCE, HeartbeatTick.INSTANCE, Duration.ofMillis(interval));
+    // Fixed delay, not fixed rate: after a stall (GC, SIGSTOP) missed ticks must not fire in a burst
+    // and count as several unanswered heartbeats at once.
+    timers.startTimerWithFixedDelay(HeartbeatTick.INSTANCE, HeartbeatTick.INSTANCE, Duration.ofMillis(interval));
   }
 
   private Behavior<Command> onRefused(Refused refused) {
@@ -446,7 +454,12 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
       }
       // Anything from main proves it alive: under a flood the acks queue behind the data.
       unackedHeartbeats = 0;
-      return onEnvelope(e);
+      onEnvelope(e);
+      // Under a flood, report progress more often than once a tick, or main would think us behind.
+      if (++processed % PROGRESS_EVERY == 0) {
+        connection.tell(new Heartbeat(heartbeatSeq, System.nanoTime(), processed));
+      }
+      return this;
     }
     getContext().getLog().warn("Unexpected message from main: {}", message.getClass().getName());
     return this;
@@ -643,7 +656,7 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
       return Behaviors.stopped();
     }
     unackedHeartbeats++;
-    connection.tell(new Heartbeat(++heartbeatSeq, System.nanoTime()));
+    connection.tell(new Heartbeat(++heartbeatSeq, System.nanoTime(), processed));
     return this;
   }
 

@@ -60,6 +60,9 @@ public final class Connection extends AbstractBehavior<ToMain> {
   /** Close the connection; {@code report} false when a newer session of the same renderer replaced it. */
   public record Close(String reason, boolean report) implements Command {}
 
+  /** From the registry: where to publish live figures, and whom to ask for renderers:list figures. */
+  record Registered(ConnectionRegistry registry, ConnectionFigures figures) implements Command {}
+
   private record Replied(Envelope request, Object reply, Throwable failure) implements Command {}
 
   private record StateUpdated(StateSync sync) implements Command {}
@@ -108,6 +111,17 @@ public final class Connection extends AbstractBehavior<ToMain> {
   private final RequestLog requests;
   private long lastHeardNanos = System.nanoTime();
   private boolean disconnectReported;
+  // Flow control (browseros.gateway.flow-control): lag = sent - processed.
+  private final FlowControl flow;
+  private ConnectionFigures figures = new ConnectionFigures();
+  private ConnectionRegistry registry;
+  private long sent;
+  private long processed;
+  private boolean behind;
+  private boolean snapshotOwed;
+  private boolean awaitingSnapshot;
+  private long dropped;
+  private long droppedSinceBehind;
 
   private Connection(
       ActorContext<ToMain> context,
@@ -124,7 +138,14 @@ public final class Connection extends AbstractBehavior<ToMain> {
     this.requests = resumption.requests();
     this.timers = timers;
     this.caller = caller;
-    this.outbound = outbound;
+    this.outbound = message -> {
+      if (message instanceof Envelope) {
+        sent++;
+        publishFigures();
+      }
+      outbound.send(message);
+    };
+    this.flow = settings.flowControl();
     this.core = core;
     this.ipcMain = ipcMain;
     this.admission = admission;
@@ -139,7 +160,7 @@ public final class Connection extends AbstractBehavior<ToMain> {
     }
 
     // The welcome goes first and from this actor, so the renderer sees it before any state update.
-    outbound.send(new Welcome(caller.rendererId(), caller.capability(), caller.profileId(),
+    this.outbound.send(new Welcome(caller.rendererId(), caller.capability(), caller.profileId(),
         context.getSelf(), settings.heartbeatInterval().toMillis(), resumption.resumeToken(), resumption.mainInstanceId()));
     core.subscribeState(stateAdapter);
     core.subscribeSystemEvents(systemEventAdapter);
@@ -162,6 +183,7 @@ public final class Connection extends AbstractBehavior<ToMain> {
         .onMessage(RendererInvokeTimedOut.class, this::onRendererInvokeTimedOut)
         .onMessage(CheckHeartbeat.class, this::onCheckHeartbeat)
         .onMessage(Close.class, this::onClose)
+        .onMessage(Registered.class, this::onRegistered)
         .onSignal(PostStop.class, this::onPostStop)
         .build();
   }
@@ -216,7 +238,8 @@ public final class Connection extends AbstractBehavior<ToMain> {
         return refuse(request, ErrorCode.VALIDATION, "'" + name + "' cannot be invoked: it is a " + channel.direction() + " channel");
       }
       if (channel.equals(Channels.RENDERERS_LIST)) {
-        return reply(request, admission.renderers());
+        ConnectionRegistry live = registry;
+        return reply(request, live == null ? admission.renderers() : admission.renderers().thenApply(live::describe));
       }
       if (!core.serves(channel)) {
         return refuse(request, ErrorCode.NOT_FOUND, "No handler registered for '" + name + "'");
@@ -309,8 +332,12 @@ public final class Connection extends AbstractBehavior<ToMain> {
 
   private Behavior<ToMain> onHeartbeat(Heartbeat heartbeat) {
     lastHeardNanos = System.nanoTime();
+    figures.heartbeat(lastHeardNanos);
+    // A renderer cannot have processed more than was sent; reports may arrive out of order.
+    processed = Math.max(processed, Math.min(heartbeat.processed(), sent));
+    publishFigures();
     outbound.send(new HeartbeatAck(heartbeat.seq(), heartbeat.sentAtNanos()));
-    return this;
+    return checkFlow();
   }
 
   private Behavior<ToMain> onGoodbye(Goodbye goodbye) {
@@ -347,7 +374,7 @@ public final class Connection extends AbstractBehavior<ToMain> {
           + settings.maxPayloadBytes() + " bytes");
     }
     outbound.send(request.reply(bytes));
-    return this;
+    return checkFlow();
   }
 
   private Behavior<ToMain> refuse(Envelope request, ErrorCode code, String message) {
@@ -362,7 +389,7 @@ public final class Connection extends AbstractBehavior<ToMain> {
     if (ChannelGuard.isViolation(code) && guard.violated(code)) {
       return terminateBadRenderer("too many refused messages; last: " + code + " on '" + request.channel() + "': " + message);
     }
-    return this;
+    return checkFlow();
   }
 
   /** Chromium's ReportBadMessage: close the connection and have the supervisor kill the renderer. */
@@ -385,8 +412,11 @@ public final class Connection extends AbstractBehavior<ToMain> {
           push.envelope().channel(), caller.rendererId(), push.envelope().payload().length);
       return this;
     }
+    if (behind) {
+      return drop();
+    }
     outbound.send(push.envelope());
-    return this;
+    return checkFlow();
   }
 
   private Behavior<ToMain> onInvokeRenderer(InvokeRenderer invoke) {
@@ -396,10 +426,15 @@ public final class Connection extends AbstractBehavior<ToMain> {
           + request.payload().length + " bytes exceeds the limit of " + settings.maxPayloadBytes() + " bytes")));
       return this;
     }
+    if (behind) {
+      invoke.replyTo().tell(request.replyError(IpcError.of(ErrorCode.CONNECTION, "Renderer '" + caller.rendererId()
+          + "' is behind by " + lag() + " messages: not invoking '" + request.channel() + "'")));
+      return drop();
+    }
     pendingInvokes.put(request.id(), new PendingInvoke(request, invoke.replyTo()));
     timers.startSingleTimer(request.id(), new RendererInvokeTimedOut(request.id()), invoke.timeout());
     outbound.send(request);
-    return this;
+    return checkFlow();
   }
 
   private Behavior<ToMain> onRendererInvokeTimedOut(RendererInvokeTimedOut timedOut) {
@@ -412,12 +447,82 @@ public final class Connection extends AbstractBehavior<ToMain> {
   }
 
   private Behavior<ToMain> onStateUpdated(StateUpdated updated) {
-    outbound.send(Envelope.of(Channels.STATE_SYNC.name(), MessageType.STATE_UPDATE, PayloadCodec.encode(updated.sync())));
-    return this;
+    StateSync sync = updated.sync();
+    if (behind) {
+      // Coalesced: whatever changes meanwhile, one snapshot on catching up replaces them all.
+      snapshotOwed = true;
+      return this;
+    }
+    if (awaitingSnapshot) {
+      if (!sync.snapshot()) {
+        // Produced before the snapshot we asked for, which covers it.
+        return this;
+      }
+      awaitingSnapshot = false;
+    }
+    outbound.send(Envelope.of(Channels.STATE_SYNC.name(), MessageType.STATE_UPDATE, PayloadCodec.encode(sync)));
+    return checkFlow();
   }
 
   private Behavior<ToMain> onSystemEventPublished(SystemEventPublished published) {
+    if (behind) {
+      return drop();
+    }
     outbound.send(Envelope.of(Channels.SYSTEM_EVENT.name(), MessageType.SYSTEM_EVENT, PayloadCodec.encode(published.event())));
+    return checkFlow();
+  }
+
+  // ---- flow control ---------------------------------------------------------------------------------
+
+  private long lag() {
+    return Math.max(0, sent - processed);
+  }
+
+  private Behavior<ToMain> drop() {
+    dropped++;
+    droppedSinceBehind++;
+    publishFigures();
+    return this;
+  }
+
+  /** Enters or leaves the behind mode by the renderer's lag, or closes past the hard limit. */
+  private Behavior<ToMain> checkFlow() {
+    long lag = lag();
+    if (lag > flow.hardLimit()) {
+      getContext().getLog().warn("Renderer [{}] is behind by [{}] messages, over the hard limit of [{}]: closing its connection",
+          caller.rendererId(), lag, flow.hardLimit());
+      // Reported like a missed heartbeat: the supervisor kills a renderer that hangs and relaunches it.
+      reportDisconnect(Admission.HEARTBEAT_TIMEOUT);
+      return Behaviors.stopped();
+    }
+    if (!behind && lag > flow.softLimit()) {
+      behind = true;
+      droppedSinceBehind = 0;
+      getContext().getLog().warn("Renderer [{}] is behind by [{}] messages: withholding state deltas and dropping pushes to it until it catches up",
+          caller.rendererId(), lag);
+    } else if (behind && lag <= flow.lowWater()) {
+      behind = false;
+      getContext().getLog().info("Renderer [{}] caught up: [{}] pushes dropped meanwhile{}", caller.rendererId(),
+          droppedSinceBehind, snapshotOwed ? "; sending a state snapshot" : "");
+      if (snapshotOwed) {
+        snapshotOwed = false;
+        awaitingSnapshot = true;
+        core.requestSnapshot(stateAdapter);
+      }
+    }
+    publishFigures();
+    return this;
+  }
+
+  private void publishFigures() {
+    figures.update(sent, processed, dropped, behind);
+  }
+
+  private Behavior<ToMain> onRegistered(Registered registered) {
+    registry = registered.registry();
+    figures = registered.figures();
+    figures.heartbeat(lastHeardNanos);
+    publishFigures();
     return this;
   }
 

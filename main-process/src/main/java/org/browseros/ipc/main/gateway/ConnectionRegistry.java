@@ -1,6 +1,10 @@
 package org.browseros.ipc.main.gateway;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -17,13 +21,18 @@ import org.browseros.ipc.protocol.ErrorCode;
 import org.browseros.ipc.protocol.IpcException;
 import org.browseros.ipc.protocol.MessageType;
 import org.browseros.ipc.protocol.PayloadCodec;
+import org.browseros.ipc.protocol.renderers.RendererInfo;
+import org.browseros.ipc.protocol.renderers.RendererList;
 import org.browseros.ipc.protocol.session.ToMain;
 
 /**
- * The live connections by renderer id, kept by the gateway; how {@link IpcMain} reaches renderers.
+ * The live connections by renderer id, kept by the gateway; how {@link IpcMain} reaches renderers,
+ * and where the live figures of each connection (heartbeat age, queue depth) are read.
  */
 public final class ConnectionRegistry implements IpcMain.Renderers {
-  private final Map<String, ActorRef<ToMain>> connections = new ConcurrentHashMap<>();
+  private record Entry(ActorRef<ToMain> connection, ConnectionFigures figures) {}
+
+  private final Map<String, Entry> connections = new ConcurrentHashMap<>();
   private final Scheduler scheduler;
 
   public ConnectionRegistry(Scheduler scheduler) {
@@ -32,23 +41,69 @@ public final class ConnectionRegistry implements IpcMain.Renderers {
 
   /** Registers a connection and returns the one it replaces, if any. */
   Optional<ActorRef<ToMain>> put(String rendererId, ActorRef<ToMain> connection) {
-    return Optional.ofNullable(connections.put(rendererId, connection));
+    ConnectionFigures figures = new ConnectionFigures();
+    Entry previous = connections.put(rendererId, new Entry(connection, figures));
+    connection.tell(new Connection.Registered(this, figures));
+    return Optional.ofNullable(previous).map(Entry::connection);
   }
 
   void remove(String rendererId, ActorRef<ToMain> connection) {
-    connections.remove(rendererId, connection);
+    connections.computeIfPresent(rendererId, (id, entry) -> entry.connection().equals(connection) ? null : entry);
   }
 
   public Optional<ActorRef<ToMain>> get(String rendererId) {
-    return Optional.ofNullable(connections.get(rendererId));
+    return Optional.ofNullable(connections.get(rendererId)).map(Entry::connection);
+  }
+
+  /** The live figures of a connected renderer. */
+  public Optional<ConnectionFigures> figures(String rendererId) {
+    return Optional.ofNullable(connections.get(rendererId)).map(Entry::figures);
+  }
+
+  /**
+   * {@code list} with each renderer's live figures: heartbeat age, queue depth and dropped pushes
+   * for connected ones, and the resident memory of every process with a pid.
+   */
+  public RendererList describe(RendererList list) {
+    List<RendererInfo> described = list.renderers().stream().map(info -> {
+      Optional<ConnectionFigures> live = figures(info.rendererId());
+      return info.withFigures(
+          live.map(ConnectionFigures::heartbeatAgeMillis).orElse(null),
+          live.map(ConnectionFigures::queueDepth).orElse(null),
+          live.map(ConnectionFigures::dropped).orElse(null),
+          rssBytes(info.pid()));
+    }).toList();
+    return new RendererList(described);
+  }
+
+  /**
+   * The resident set size of a process from {@code /proc/<pid>/status} (VmRSS): what the OS charges
+   * the whole JVM (heap, metaspace, stacks, buffers), read by main so a renderer cannot misreport
+   * it, and still readable while the renderer is stuck. Null without a pid or off Linux.
+   */
+  static Long rssBytes(Long pid) {
+    if (pid == null) {
+      return null;
+    }
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc", pid.toString(), "status"))) {
+        if (line.startsWith("VmRSS:")) {
+          String[] parts = line.substring("VmRSS:".length()).trim().split("\\s+");
+          return Long.parseLong(parts[0]) * 1024;
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // Gone, not ours to read, or no /proc: unknown.
+    }
+    return null;
   }
 
   private ActorRef<ToMain> require(String rendererId) {
-    ActorRef<ToMain> connection = connections.get(rendererId);
-    if (connection == null) {
+    Entry entry = connections.get(rendererId);
+    if (entry == null) {
       throw new IpcException(ErrorCode.NOT_FOUND, "No renderer '" + rendererId + "' is connected");
     }
-    return connection;
+    return entry.connection();
   }
 
   @Override
@@ -59,7 +114,7 @@ public final class ConnectionRegistry implements IpcMain.Renderers {
   @Override
   public void pushToAll(Channel<?, ?> channel, Object payload) {
     Connection.Push push = new Connection.Push(envelope(channel, payload));
-    connections.values().forEach(c -> c.tell(push));
+    connections.values().forEach(e -> e.connection().tell(push));
   }
 
   @Override

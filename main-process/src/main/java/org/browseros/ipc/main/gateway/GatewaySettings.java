@@ -13,6 +13,7 @@ import org.browseros.ipc.main.security.SecurityPolicy;
  * @param rendererInvokeTimeout default timeout of main-to-renderer invokes
  * @param authenticationTimeout bound on checking a launch secret
  * @param security capabilities, limits and the bad-message policy ({@code browseros.security})
+ * @param flowControl how far a renderer may fall behind ({@code browseros.gateway.flow-control})
  */
 public record GatewaySettings(
     Duration heartbeatInterval,
@@ -20,7 +21,20 @@ public record GatewaySettings(
     int maxPayloadBytes,
     Duration rendererInvokeTimeout,
     Duration authenticationTimeout,
-    SecurityPolicy security) {
+    SecurityPolicy security,
+    FlowControl flowControl) {
+
+  public GatewaySettings(Duration heartbeatInterval, int missedHeartbeats, int maxPayloadBytes,
+      Duration rendererInvokeTimeout, Duration authenticationTimeout, SecurityPolicy security) {
+    this(heartbeatInterval, missedHeartbeats, maxPayloadBytes, rendererInvokeTimeout, authenticationTimeout, security,
+        FlowControl.DEFAULTS);
+  }
+
+  /** These settings with another flow control. */
+  public GatewaySettings withFlowControl(FlowControl flowControl) {
+    return new GatewaySettings(heartbeatInterval, missedHeartbeats, maxPayloadBytes, rendererInvokeTimeout,
+        authenticationTimeout, security, flowControl);
+  }
 
   /** Settings with the stock security policy of reference.conf. */
   public GatewaySettings(Duration heartbeatInterval, int missedHeartbeats, int maxPayloadBytes,
@@ -37,6 +51,7 @@ public record GatewaySettings(
         (int) Math.min(Integer.MAX_VALUE, c.getBytes("max-payload-size")),
         c.getDuration("renderer-invoke-timeout"),
         c.getDuration("authentication-timeout"),
-        SecurityPolicy.fromConfig(config));
+        SecurityPolicy.fromConfig(config),
+        FlowControl.fromConfig(c));
   }
 }

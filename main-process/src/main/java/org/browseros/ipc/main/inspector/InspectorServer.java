@@ -56,6 +56,7 @@ import org.browseros.ipc.protocol.ErrorCode;
 import org.browseros.ipc.protocol.IpcError;
 import org.browseros.ipc.protocol.IpcException;
 import org.browseros.ipc.protocol.PayloadCodec;
+import org.browseros.ipc.main.gateway.ConnectionRegistry;
 import org.browseros.ipc.protocol.renderers.RendererInfo;
 import org.browseros.ipc.protocol.renderers.RendererList;
 import org.browseros.ipc.protocol.settings.SettingsGet;
@@ -88,7 +89,19 @@ public final class InspectorServer implements AutoCloseable {
 
   /** What the inspector shows and acts on. */
   public record Sources(IpcMonitor monitor, Admission admission, CoreApi core, Caller caller,
-      AtomicReference<StateWatcher.View> state) {}
+      AtomicReference<StateWatcher.View> state, ConnectionRegistry connections) {
+
+    /** Without live connection figures (heartbeat age, queue depth, memory). */
+    public Sources(IpcMonitor monitor, Admission admission, CoreApi core, Caller caller,
+        AtomicReference<StateWatcher.View> state) {
+      this(monitor, admission, core, caller, state, null);
+    }
+
+    CompletionStage<RendererList> renderers() {
+      CompletionStage<RendererList> list = admission.renderers();
+      return connections == null ? list : list.thenApply(connections::describe);
+    }
+  }
 
   private final ServerBinding binding;
   private final String token;
@@ -207,7 +220,7 @@ public final class InspectorServer implements AutoCloseable {
               json(() -> messages(filter, limit.map(Routes::limit).orElse(200))))))),
           path(PathMatchers.longSegment(), seq -> get(() -> json(() -> message(seq))))));
       Route renderers = pathPrefix("renderers", () -> concat(
-          pathEnd(() -> get(() -> async(sources.admission().renderers().thenApply(this::renderers)))),
+          pathEnd(() -> get(() -> async(sources.renderers().thenApply(this::renderers)))),
           path(PathMatchers.segment().slash("restart"), id -> post(() -> csrf(() ->
               async(sources.admission().restart(id).thenApply(done -> ok("restarted", id))))))));
       Route settings = path("settings", () -> get(() -> async(sources.core()

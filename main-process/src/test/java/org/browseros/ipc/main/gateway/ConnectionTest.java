@@ -30,6 +30,8 @@ import org.browseros.ipc.protocol.IpcError;
 import org.browseros.ipc.protocol.IpcException;
 import org.browseros.ipc.protocol.MessageType;
 import org.browseros.ipc.protocol.PayloadCodec;
+import org.browseros.ipc.protocol.renderers.RendererInfo;
+import org.browseros.ipc.protocol.renderers.RendererList;
 import org.browseros.ipc.protocol.session.Goodbye;
 import org.browseros.ipc.protocol.session.Heartbeat;
 import org.browseros.ipc.protocol.session.HeartbeatAck;
@@ -73,8 +75,12 @@ class ConnectionTest {
   }
 
   private ActorRef<ToMain> connect() {
+    return connect(SETTINGS);
+  }
+
+  private ActorRef<ToMain> connect(GatewaySettings settings) {
     ActorRef<ToMain> connection = testKit.spawn(
-        Connection.create(CALLER, new ArteryOutbound(renderer.getRef()), core, ipcMain, admission, SETTINGS));
+        Connection.create(CALLER, new ArteryOutbound(renderer.getRef()), core, ipcMain, admission, settings));
     Welcome welcome = renderer.expectMessageClass(Welcome.class);
     assertEquals("renderer-1", welcome.rendererId());
     assertEquals("shell", welcome.capability());
@@ -281,7 +287,7 @@ class ConnectionTest {
   @Test
   void shouldAckHeartbeatsAndCloseASilentConnection() throws InterruptedException {
     ActorRef<ToMain> connection = connect();
-    connection.tell(new Heartbeat(1, 42));
+    connection.tell(new Heartbeat(1, 42, 0));
     assertEquals(new HeartbeatAck(1, 42), renderer.expectMessageClass(HeartbeatAck.class));
     TestProbe<Object> watcher = testKit.createTestProbe();
     watcher.expectTerminated(connection, Duration.ofSeconds(3));
@@ -296,5 +302,134 @@ class ConnectionTest {
     testKit.createTestProbe().expectTerminated(connection, Duration.ofSeconds(2));
     assertEquals("renderer-1: goodbye: closing window", admission.disconnected.poll(1, TimeUnit.SECONDS));
     assertNull(admission.disconnected.poll(200, TimeUnit.MILLISECONDS));
+  }
+
+  // ---- flow control -------------------------------------------------------------------------------
+
+  /** Soft limit 4, low water 1, hard limit 8; heartbeats every second so silence does not interfere. */
+  static final GatewaySettings FLOW = new GatewaySettings(Duration.ofSeconds(1), 5, 1024, Duration.ofSeconds(2),
+      Duration.ofSeconds(2)).withFlowControl(new FlowControl(4, 1, 8));
+
+  static final Channel<Echo, Void> NEWS = Channel.mainToRenderer("app:news", Echo.class);
+
+  private ConnectionFigures register(ConnectionRegistry registry, ActorRef<ToMain> connection) {
+    registry.put("renderer-1", connection);
+    renderer.awaitAssert(() -> {
+      assertTrue(registry.figures("renderer-1").isPresent());
+      assertEquals(1, core.stateSubscribers.size());
+      return null;
+    });
+    return registry.figures("renderer-1").orElseThrow();
+  }
+
+  private void push(ConnectionRegistry registry, String text) {
+    registry.push("renderer-1", NEWS, new Echo(text));
+  }
+
+  private String pushed(Envelope envelope) {
+    assertEquals("app:news", envelope.channel());
+    return PayloadCodec.decode(envelope.payload(), Echo.class).text();
+  }
+
+  @Test
+  void shouldCountTheLagFromWhatTheRendererReportsProcessed() {
+    ConnectionRegistry registry = new ConnectionRegistry(testKit.system().scheduler());
+    ConnectionFigures figures = register(registry, connect(FLOW));
+    ActorRef<ToMain> connection = registry.get("renderer-1").orElseThrow();
+    for (int i = 1; i <= 3; i++) {
+      push(registry, "n" + i);
+      assertEquals("n" + i, pushed(renderer.expectMessageClass(Envelope.class)));
+    }
+    assertEquals(3, figures.queueDepth());
+    connection.tell(new Heartbeat(1, 0, 2));
+    renderer.expectMessageClass(HeartbeatAck.class);
+    assertEquals(1, figures.queueDepth(), "3 sent, 2 processed");
+    // A renderer cannot claim more than it was sent.
+    connection.tell(new Heartbeat(2, 0, 1000));
+    renderer.expectMessageClass(HeartbeatAck.class);
+    assertEquals(0, figures.queueDepth());
+    // Kept up with: a steady stream well past the soft limit is all delivered.
+    for (int i = 4; i <= 12; i++) {
+      push(registry, "n" + i);
+      assertEquals("n" + i, pushed(renderer.expectMessageClass(Envelope.class)));
+      connection.tell(new Heartbeat(i, 0, i));
+      renderer.expectMessageClass(HeartbeatAck.class);
+    }
+    assertEquals(0, figures.dropped());
+    assertTrue(figures.heartbeatAgeMillis() < 1000);
+    RendererList described = registry.describe(new RendererList(List.of(
+        new RendererInfo("renderer-1", ProcessHandle.current().pid(), "shell", "connected", 0, "default"),
+        new RendererInfo("renderer-2", null, "shell", "starting", 0, "default"))));
+    RendererInfo live = described.renderers().get(0);
+    assertEquals(0L, live.queueDepth());
+    assertEquals(0L, live.dropped());
+    assertTrue(live.heartbeatAgeMillis() >= 0);
+    assertTrue(live.rssBytes() != null && live.rssBytes() > 1_000_000, "this JVM's VmRSS: " + live.rssBytes());
+    assertEquals(new RendererInfo("renderer-2", null, "shell", "starting", 0, "default"), described.renderers().get(1));
+  }
+
+  @Test
+  void shouldWithholdAndCoalesceWhileBehindAndSendOneSnapshotOnCatchingUp() throws Exception {
+    ConnectionRegistry registry = new ConnectionRegistry(testKit.system().scheduler());
+    ConnectionFigures figures = register(registry, connect(FLOW));
+    ActorRef<ToMain> connection = registry.get("renderer-1").orElseThrow();
+    ActorRef<StateSync> hub = core.stateSubscribers.get(0);
+    // The renderer stops reporting: the fifth unreported envelope puts it over the soft limit.
+    for (int i = 1; i <= 5; i++) {
+      push(registry, "n" + i);
+      assertEquals("n" + i, pushed(renderer.expectMessageClass(Envelope.class)));
+    }
+    renderer.awaitAssert(() -> {
+      assertTrue(figures.behind());
+      return null;
+    });
+    push(registry, "dropped");
+    registry.pushToAll(NEWS, new Echo("dropped too"));
+    hub.tell(new StateSync(1, false, Map.of("a", TextNode.valueOf("1")), List.of()));
+    hub.tell(new StateSync(2, false, Map.of("a", TextNode.valueOf("2")), List.of()));
+    core.publishSystemEvent(new SystemEvent(SystemEvent.LOW_MEMORY, null, "x", Map.of(), 1L));
+    ExecutionException refused = assertThrows(ExecutionException.class,
+        () -> registry.invoke("renderer-1", ECHO, new Echo("ping"), Duration.ofSeconds(2)).toCompletableFuture()
+            .get(3, TimeUnit.SECONDS));
+    assertEquals(ErrorCode.CONNECTION, ((IpcException) refused.getCause()).code());
+    // Its own invokes are still answered, and the answer is the next thing it gets.
+    Envelope reply = invoke(connection, "window:create", new WindowCreate("Docs", null));
+    assertEquals("Docs", PayloadCodec.decode(reply.payload(), WindowInfo.class).title());
+    renderer.awaitAssert(() -> {
+      assertEquals(4, figures.dropped(), "two pushes, a system event and an invoke");
+      return null;
+    });
+    assertEquals(6, figures.queueDepth());
+    assertTrue(core.snapshotRequests.isEmpty());
+
+    connection.tell(new Heartbeat(1, 0, 6));
+    renderer.expectMessageClass(HeartbeatAck.class);
+    ActorRef<StateSync> snapshotTo = core.snapshotRequests.poll(3, TimeUnit.SECONDS);
+    // A delta the hub sent before our snapshot request is covered by the snapshot: not sent.
+    snapshotTo.tell(new StateSync(3, false, Map.of("a", TextNode.valueOf("3")), List.of()));
+    snapshotTo.tell(new StateSync(3, true, Map.of("a", TextNode.valueOf("3")), List.of()));
+    Envelope snapshot = renderer.expectMessageClass(Envelope.class);
+    assertEquals(new StateSync(3, true, Map.of("a", TextNode.valueOf("3")), List.of()),
+        PayloadCodec.decode(snapshot.payload(), StateSync.class));
+    assertTrue(!figures.behind());
+    // Back to normal: deltas and pushes flow again.
+    hub.tell(new StateSync(4, false, Map.of("a", TextNode.valueOf("4")), List.of()));
+    assertEquals(4, PayloadCodec.decode(renderer.expectMessageClass(Envelope.class).payload(), StateSync.class).version());
+    push(registry, "again");
+    assertEquals("again", pushed(renderer.expectMessageClass(Envelope.class)));
+  }
+
+  @Test
+  void shouldCloseAConnectionPastTheHardLimit() throws InterruptedException {
+    ActorRef<ToMain> connection = connect(FLOW);
+    // A renderer that invokes but never reports reading the replies: answered up to the hard limit.
+    for (int i = 1; i <= 8; i++) {
+      invoke(connection, "window:create", new WindowCreate("w" + i, null));
+    }
+    assertNull(admission.disconnected.poll(100, TimeUnit.MILLISECONDS));
+    connection.tell(Envelope.command("window:create", PayloadCodec.encode(new WindowCreate("w9", null))));
+    renderer.expectMessageClass(Envelope.class);
+    testKit.createTestProbe().expectTerminated(connection, Duration.ofSeconds(3));
+    assertEquals("renderer-1: " + Admission.HEARTBEAT_TIMEOUT, admission.disconnected.poll(1, TimeUnit.SECONDS));
   }
 }

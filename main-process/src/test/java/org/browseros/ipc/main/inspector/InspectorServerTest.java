@@ -37,6 +37,7 @@ import org.browseros.ipc.protocol.Envelope;
 import org.browseros.ipc.protocol.ErrorCode;
 import org.browseros.ipc.protocol.IpcException;
 import org.browseros.ipc.protocol.PayloadCodec;
+import org.browseros.ipc.main.gateway.ConnectionRegistry;
 import org.browseros.ipc.protocol.renderers.RendererInfo;
 import org.browseros.ipc.protocol.renderers.RendererList;
 import org.browseros.ipc.protocol.settings.SettingsView;
@@ -82,7 +83,7 @@ class InspectorServerTest {
       @Override
       public CompletionStage<RendererList> renderers() {
         return CompletableFuture.completedFuture(new RendererList(List.of(
-            new RendererInfo("renderer-1", 4242L, "shell", "connected", 0, "default"))));
+            new RendererInfo("renderer-1", ProcessHandle.current().pid(), "shell", "connected", 0, "default"))));
       }
 
       @Override
@@ -125,7 +126,8 @@ class InspectorServerTest {
     };
     var state = new AtomicReference<>(new StateWatcher.View(7, Map.of("windows/w1", PayloadCodec.parseJson("{\"title\":\"Docs\"}"))));
     server = InspectorServer.start(testKit.system(), 0, dataDir,
-        new InspectorServer.Sources(monitor, admission, core, new Caller("inspector", "default", "devtools"), state));
+        new InspectorServer.Sources(monitor, admission, core, new Caller("inspector", "default", "devtools"), state,
+            new ConnectionRegistry(testKit.system().scheduler())));
     base = "http://127.0.0.1:" + server.port();
   }
 
@@ -186,7 +188,11 @@ class InspectorServerTest {
     assertEquals("Docs", state.get("state").get("windows/w1").get("title").asText());
     assertEquals("dark", PayloadCodec.parseJson(get("/api/settings?" + token()).body()).get("settings").get("theme").asText());
     JsonNode renderers = PayloadCodec.parseJson(get("/api/renderers?" + token()).body());
-    assertEquals("renderer-1", renderers.get("renderers").get(0).get("rendererId").asText());
+    JsonNode renderer = renderers.get("renderers").get(0);
+    assertEquals("renderer-1", renderer.get("rendererId").asText());
+    // Its process's resident memory; no connection figures, as it is not connected here.
+    assertTrue(renderer.get("rssBytes").asLong() > 1_000_000, renderer.toString());
+    assertTrue(renderer.path("queueDepth").isMissingNode() || renderer.get("queueDepth").isNull(), renderer.toString());
   }
 
   @Test

@@ -25,7 +25,7 @@ import org.browseros.ipc.protocol.IpcException;
 import org.browseros.ipc.protocol.PayloadCodec;
 
 /**
- * {@code ipc stats} and {@code ipc monitor}: the inspector's HTTP API, at the URL (with its token)
+ * {@code ipc stats}, {@code ipc monitor} and {@code ipc log}: the inspector's HTTP API, at the URL (with its token)
  * that main writes to {@code <data-dir>/inspector.url}.
  */
 final class InspectorClient {
@@ -71,6 +71,31 @@ final class InspectorClient {
     JsonNode body = PayloadCodec.parseJson(response.body());
     check(response.statusCode(), body);
     return body;
+  }
+
+  /**
+   * Switches message logging of the channels matching {@code glob} on or off (the inspector's
+   * {@code /api/logging}, which holds the whole list) and answers the globs logged now.
+   */
+  JsonNode logging(String glob, boolean on) throws InterruptedException {
+    if (glob == null || glob.isBlank() || glob.length() > 200) {
+      throw new IpcException(ErrorCode.VALIDATION, "A channel glob of 1..200 characters is required, e.g. tab:*");
+    }
+    java.util.List<String> channels = new java.util.ArrayList<>();
+    get("/api/logging").path("channels").forEach(c -> channels.add(c.asText()));
+    channels.remove(glob);
+    if (on) {
+      channels.add(glob);
+    }
+    String body = PayloadCodec.toJsonString(Map.of("channels", channels));
+    HttpResponse<String> response = send(request("/api/logging", Map.of())
+            .header("X-Inspector", "1")
+            .PUT(HttpRequest.BodyPublishers.ofString(body))
+            .timeout(Duration.ofSeconds(30)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    JsonNode answer = PayloadCodec.parseJson(response.body());
+    check(response.statusCode(), answer);
+    return answer;
   }
 
   /** Streams the live feed, handing each message to {@code onMessage} until it answers false. */

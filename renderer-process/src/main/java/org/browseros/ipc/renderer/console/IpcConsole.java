@@ -66,7 +66,7 @@ import picocli.CommandLine.Spec;
 public final class IpcConsole implements java.util.concurrent.Callable<Integer> {
   static final String CREDENTIAL_FILE = "devtools.credential";
   private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(10);
-  private static final List<String> OPS = List.of("invoke", "send", "state", "renderers", "listen", "help", "exit");
+  private static final List<String> OPS = List.of("invoke", "send", "state", "renderers", "listen", "log", "help", "exit");
 
   @Spec CommandSpec spec;
 
@@ -216,6 +216,27 @@ public final class IpcConsole implements java.util.concurrent.Callable<Integer> 
     });
   }
 
+  @Command(name = "log", description = "Switch message logging of channels matching GLOB on or off at runtime "
+      + "(main's log org.browseros.ipc.monitor.messages); without arguments, print the globs logged now.")
+  int log(
+      @Parameters(index = "0", arity = "0..1", paramLabel = "GLOB", description = "e.g. tab:* or *") String glob,
+      @Parameters(index = "1", arity = "0..1", paramLabel = "on|off") String onOff) {
+    return withInspector(inspector -> {
+      print(glob == null ? inspector.get("/api/logging") : inspector.logging(glob, onOff(onOff)));
+      return 0;
+    });
+  }
+
+  private static boolean onOff(String value) {
+    if ("on".equals(value)) {
+      return true;
+    }
+    if ("off".equals(value)) {
+      return false;
+    }
+    throw new IpcException(ErrorCode.VALIDATION, "Expected on or off after the channel glob, got " + value);
+  }
+
   @FunctionalInterface
   private interface InspectorBody {
     int run(InspectorClient inspector) throws Exception;
@@ -255,7 +276,7 @@ public final class IpcConsole implements java.util.concurrent.Callable<Integer> 
         JsonNode command = PayloadCodec.parseJson(line);
         String op = text(command, "op");
         if (op == null) {
-          throw new IpcException(ErrorCode.VALIDATION, "Missing \"op\" (one of invoke, send, state, renderers)");
+          throw new IpcException(ErrorCode.VALIDATION, "Missing \"op\" (one of invoke, send, state, renderers, log)");
         }
         JsonNode payload = command.has("payload") ? command.get("payload") : JsonNodeFactory.instance.objectNode();
         answer.set("result", session.run(op, text(command, "channel"), payload));
@@ -305,7 +326,8 @@ public final class IpcConsole implements java.util.concurrent.Callable<Integer> 
           return 0;
         }
         if (op.equals("help")) {
-          out.println("invoke CHANNEL [JSON] | send CHANNEL [JSON] | state | renderers | listen on|off | exit");
+          out.println("invoke CHANNEL [JSON] | send CHANNEL [JSON] | state | renderers | listen on|off"
+              + " | log [GLOB on|off] | exit");
           continue;
         }
         if (op.equals("listen")) {
@@ -314,7 +336,9 @@ public final class IpcConsole implements java.util.concurrent.Callable<Integer> 
           continue;
         }
         try {
-          JsonNode payload = parts.length > 2 ? PayloadCodec.parseJson(parts[2]) : JsonNodeFactory.instance.objectNode();
+          JsonNode payload = parts.length < 3 ? JsonNodeFactory.instance.objectNode()
+              : op.equals("log") ? JsonNodeFactory.instance.textNode(parts[2].trim())
+              : PayloadCodec.parseJson(parts[2]);
           out.println(PayloadCodec.toJsonString(session.run(op, parts.length > 1 ? parts[1] : null, payload)));
         } catch (RuntimeException e) {
           out.println(PayloadCodec.toJsonString(errorObject(IpcException.errorOf(e))));
@@ -395,9 +419,22 @@ public final class IpcConsole implements java.util.concurrent.Callable<Integer> 
         case "send" -> send(requireChannel(op, channel), payload);
         case "state" -> state();
         case "renderers" -> invoke(Channels.RENDERERS_LIST.name(), JsonNodeFactory.instance.objectNode());
+        case "log" -> log(channel, payload);
         default -> throw new IpcException(ErrorCode.VALIDATION,
-            "Unknown op '" + op + "': expected invoke, send, state or renderers");
+            "Unknown op '" + op + "': expected invoke, send, state, renderers or log");
       };
+    }
+
+    /** {@code log GLOB on|off} in the console: {@code payload} is {"on": true|false}, or the word on|off. */
+    JsonNode log(String glob, JsonNode payload) throws InterruptedException {
+      InspectorClient inspector = InspectorClient.fromDataDir(dataDir());
+      if (glob == null) {
+        return inspector.get("/api/logging");
+      }
+      boolean on = payload.isBoolean() ? payload.asBoolean()
+          : payload.isTextual() ? onOff(payload.asText())
+          : payload.has("on") ? payload.get("on").asBoolean() : onOff(null);
+      return inspector.logging(glob, on);
     }
 
     JsonNode invoke(String channel, JsonNode payload) throws InterruptedException {

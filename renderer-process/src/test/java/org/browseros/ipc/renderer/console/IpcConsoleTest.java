@@ -130,4 +130,77 @@ class IpcConsoleTest {
     assertEquals(1, run.lines().size());
     assertEquals("CONNECTION", PayloadCodec.parseJson(run.lines().get(0)).at("/error/code").asText());
   }
+
+  /** The inspector's /api/logging, as main serves it: the whole list of logged globs, PUT with a CSRF header. */
+  static final class FakeInspector implements AutoCloseable {
+    final List<String> channels = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final com.sun.net.httpserver.HttpServer server;
+
+    FakeInspector(Path dataDir) throws IOException {
+      server = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+      server.createContext("/api/logging", exchange -> {
+        int status = 200;
+        if (!"token=t0k".equals(exchange.getRequestURI().getRawQuery())) {
+          status = 403;
+        } else if (exchange.getRequestMethod().equals("PUT")) {
+          if (exchange.getRequestHeaders().getFirst("X-Inspector") == null) {
+            status = 403;
+          } else {
+            var body = PayloadCodec.parseJson(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+            channels.clear();
+            body.get("channels").forEach(c -> channels.add(c.asText()));
+          }
+        }
+        byte[] answer = (status == 200 ? PayloadCodec.toJsonString(Map.of("channels", channels))
+            : "{\"error\":{\"code\":\"PERMISSION\",\"message\":\"refused\"}}").getBytes(StandardCharsets.UTF_8);
+        exchange.sendResponseHeaders(status, answer.length);
+        exchange.getResponseBody().write(answer);
+        exchange.close();
+      });
+      server.start();
+      Files.writeString(dataDir.resolve(InspectorClient.URL_FILE),
+          "http://127.0.0.1:" + server.getAddress().getPort() + "/?token=t0k\n");
+    }
+
+    @Override
+    public void close() {
+      server.stop(0);
+    }
+  }
+
+  @Test
+  void shouldSwitchMessageLoggingPerChannelGlob() throws IOException {
+    try (FakeInspector inspector = new FakeInspector(dataDir)) {
+      inspector.channels.add("window:*");
+
+      Run on = run("", "--data-dir", dataDir.toString(), "log", "tab:*", "on");
+      assertEquals(0, on.status());
+      assertEquals(List.of("window:*", "tab:*"), inspector.channels);
+      assertEquals(List.of("{\"channels\":[\"window:*\",\"tab:*\"]}"), on.lines());
+
+      Run off = run("", "--data-dir", dataDir.toString(), "log", "window:*", "off");
+      assertEquals(0, off.status());
+      assertEquals(List.of("tab:*"), inspector.channels);
+
+      assertEquals(List.of("{\"channels\":[\"tab:*\"]}"), run("", "--data-dir", dataDir.toString(), "log").lines());
+
+      Run wrong = run("", "--data-dir", dataDir.toString(), "log", "tab:*", "maybe");
+      assertEquals(1, wrong.status());
+      assertEquals("VALIDATION", PayloadCodec.parseJson(wrong.lines().get(0)).at("/error/code").asText());
+      assertEquals(List.of("tab:*"), inspector.channels);
+    }
+  }
+
+  @Test
+  void shouldSwitchMessageLoggingFromTheConsole() throws IOException {
+    mainWithCredential(main.createTestProbe(), null);
+    try (FakeInspector inspector = new FakeInspector(dataDir)) {
+      Run run = run("{\"op\":\"log\",\"channel\":\"settings:*\",\"payload\":{\"on\":true}}\n"
+              + "{\"op\":\"log\",\"channel\":\"settings:*\",\"payload\":\"off\"}\n",
+          "--data-dir", dataDir.toString(), "console", "--json");
+      assertEquals(0, run.status());
+      assertEquals(List.of("{\"result\":{\"channels\":[\"settings:*\"]}}", "{\"result\":{\"channels\":[]}}"), run.lines());
+      assertEquals(List.of(), inspector.channels);
+    }
+  }
 }
