@@ -23,6 +23,8 @@ import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+import org.browseros.ipc.main.persistence.Answerable;
+import org.browseros.ipc.main.persistence.CommandFailures;
 import org.browseros.ipc.main.persistence.JournalFailures;
 import org.browseros.ipc.main.persistence.JournalHealth;
 import org.browseros.ipc.main.core.Inputs;
@@ -86,29 +88,29 @@ public final class Profile extends EventSourcedBehavior<Profile.Command, Profile
   /** Starts (and so restores) the profile; no reply. */
   public enum Wake implements Command { INSTANCE }
 
-  public record CreateWindow(Access access, WindowCreate request, ActorRef<StatusReply<WindowInfo>> replyTo) implements Command {}
+  public record CreateWindow(Access access, WindowCreate request, ActorRef<StatusReply<WindowInfo>> replyTo) implements Command, Answerable<WindowInfo> {}
 
-  public record CloseWindow(Access access, String windowId, ActorRef<StatusReply<WindowClosed>> replyTo) implements Command {}
+  public record CloseWindow(Access access, String windowId, ActorRef<StatusReply<WindowClosed>> replyTo) implements Command, Answerable<WindowClosed> {}
 
-  public record UpdateWindow(Access access, WindowUpdate request, ActorRef<StatusReply<WindowInfo>> replyTo) implements Command {}
+  public record UpdateWindow(Access access, WindowUpdate request, ActorRef<StatusReply<WindowInfo>> replyTo) implements Command, Answerable<WindowInfo> {}
 
-  public record CreateTab(Access access, TabCreate request, ActorRef<StatusReply<TabInfo>> replyTo) implements Command {}
+  public record CreateTab(Access access, TabCreate request, ActorRef<StatusReply<TabInfo>> replyTo) implements Command, Answerable<TabInfo> {}
 
-  public record UpdateTab(Access access, TabUpdate request, ActorRef<StatusReply<TabInfo>> replyTo) implements Command {}
+  public record UpdateTab(Access access, TabUpdate request, ActorRef<StatusReply<TabInfo>> replyTo) implements Command, Answerable<TabInfo> {}
 
-  public record DeleteTab(Access access, String tabId, ActorRef<StatusReply<TabDeleted>> replyTo) implements Command {}
+  public record DeleteTab(Access access, String tabId, ActorRef<StatusReply<TabDeleted>> replyTo) implements Command, Answerable<TabDeleted> {}
 
-  public record Navigate(Access access, String tabId, String url, ActorRef<StatusReply<TabInfo>> replyTo) implements Command {}
+  public record Navigate(Access access, String tabId, String url, ActorRef<StatusReply<TabInfo>> replyTo) implements Command, Answerable<TabInfo> {}
 
-  public record GoBack(Access access, String tabId, ActorRef<StatusReply<TabInfo>> replyTo) implements Command {}
+  public record GoBack(Access access, String tabId, ActorRef<StatusReply<TabInfo>> replyTo) implements Command, Answerable<TabInfo> {}
 
-  public record GoForward(Access access, String tabId, ActorRef<StatusReply<TabInfo>> replyTo) implements Command {}
+  public record GoForward(Access access, String tabId, ActorRef<StatusReply<TabInfo>> replyTo) implements Command, Answerable<TabInfo> {}
 
   public record UpdateSetting(String key, com.fasterxml.jackson.databind.JsonNode value,
-      ActorRef<StatusReply<Setting>> replyTo) implements Command {}
+      ActorRef<StatusReply<Setting>> replyTo) implements Command, Answerable<Setting> {}
 
   /** One setting ({@code key} given) or all ({@code key} null). */
-  public record GetSettings(String key, ActorRef<StatusReply<SettingsView>> replyTo) implements Command {}
+  public record GetSettings(String key, ActorRef<StatusReply<SettingsView>> replyTo) implements Command, Answerable<SettingsView> {}
 
   /** A tab:create without url, once the homepage setting is known. */
   private record HomepageResolved(CreateTab create, String url) implements Command {}
@@ -171,7 +173,7 @@ public final class Profile extends EventSourcedBehavior<Profile.Command, Profile
 
   @Override
   public CommandHandler<Command, Event, State> commandHandler() {
-    return newCommandHandlerBuilder()
+    return CommandFailures.answerInternalOnFailure(newCommandHandlerBuilder()
         .forAnyState()
         .onCommand(Wake.class, this::onWake)
         .onCommand(CreateWindow.class, this::onCreateWindow)
@@ -186,7 +188,7 @@ public final class Profile extends EventSourcedBehavior<Profile.Command, Profile
         .onCommand(GoForward.class, this::onGoForward)
         .onCommand(UpdateSetting.class, this::onUpdateSetting)
         .onCommand(GetSettings.class, this::onGetSettings)
-        .build();
+        .build(), context.getLog(), "Profile " + profileId);
   }
 
   private Effect<Event, State> onWake(State state, Wake wake) {

@@ -19,6 +19,8 @@ import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+import org.browseros.ipc.main.persistence.Answerable;
+import org.browseros.ipc.main.persistence.CommandFailures;
 import org.browseros.ipc.main.persistence.JournalFailures;
 import org.browseros.ipc.main.persistence.JournalHealth;
 import org.browseros.ipc.main.persistence.JournalSerializable;
@@ -38,10 +40,10 @@ public final class Settings
 
   public interface Command {}
 
-  public record Update(String key, JsonNode value, ActorRef<StatusReply<Setting>> replyTo) implements Command {}
+  public record Update(String key, JsonNode value, ActorRef<StatusReply<Setting>> replyTo) implements Command, Answerable<Setting> {}
 
   /** One setting ({@code key} given) or all of them ({@code key} null). */
-  public record Get(String key, ActorRef<StatusReply<SettingsView>> replyTo) implements Command {}
+  public record Get(String key, ActorRef<StatusReply<SettingsView>> replyTo) implements Command, Answerable<SettingsView> {}
 
   public interface Event extends JournalSerializable {}
 
@@ -85,11 +87,11 @@ public final class Settings
 
   @Override
   public CommandHandler<Command, Event, State> commandHandler() {
-    return newCommandHandlerBuilder()
+    return CommandFailures.answerInternalOnFailure(newCommandHandlerBuilder()
         .forAnyState()
         .onCommand(Update.class, this::onUpdate)
         .onCommand(Get.class, this::onGet)
-        .build();
+        .build(), context.getLog(), "Settings of " + profileId);
   }
 
   private Effect<Event, State> onUpdate(State state, Update update) {

@@ -17,6 +17,8 @@ import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+import org.browseros.ipc.main.persistence.Answerable;
+import org.browseros.ipc.main.persistence.CommandFailures;
 import org.browseros.ipc.main.persistence.JournalFailures;
 import org.browseros.ipc.main.persistence.JournalHealth;
 import org.browseros.ipc.main.persistence.JournalSerializable;
@@ -38,20 +40,20 @@ public final class Tab extends EventSourcedBehavior<Tab.Command, Tab.Event, Tab.
 
   public interface Command {}
 
-  public record Get(ActorRef<StatusReply<TabInfo>> replyTo) implements Command {}
+  public record Get(ActorRef<StatusReply<TabInfo>> replyTo) implements Command, Answerable<TabInfo> {}
 
   /** Absent (null) fields are unchanged. */
   public record Update(String title, Boolean pinned, Boolean muted, Boolean active,
-      ActorRef<StatusReply<TabInfo>> replyTo) implements Command {}
+      ActorRef<StatusReply<TabInfo>> replyTo) implements Command, Answerable<TabInfo> {}
 
   /** From the window: this tab is (no longer) its active tab. */
   public record SetActive(boolean active) implements Command {}
 
-  public record Navigate(String url, ActorRef<StatusReply<TabInfo>> replyTo) implements Command {}
+  public record Navigate(String url, ActorRef<StatusReply<TabInfo>> replyTo) implements Command, Answerable<TabInfo> {}
 
-  public record GoBack(ActorRef<StatusReply<TabInfo>> replyTo) implements Command {}
+  public record GoBack(ActorRef<StatusReply<TabInfo>> replyTo) implements Command, Answerable<TabInfo> {}
 
-  public record GoForward(ActorRef<StatusReply<TabInfo>> replyTo) implements Command {}
+  public record GoForward(ActorRef<StatusReply<TabInfo>> replyTo) implements Command, Answerable<TabInfo> {}
 
   public interface Event extends JournalSerializable {}
 
@@ -123,7 +125,7 @@ public final class Tab extends EventSourcedBehavior<Tab.Command, Tab.Event, Tab.
 
   @Override
   public CommandHandler<Command, Event, State> commandHandler() {
-    return newCommandHandlerBuilder()
+    return CommandFailures.answerInternalOnFailure(newCommandHandlerBuilder()
         .forAnyState()
         .onCommand(Get.class, (state, get) -> Effect().reply(get.replyTo(), StatusReply.success(info(state))))
         .onCommand(Update.class, this::onUpdate)
@@ -131,7 +133,7 @@ public final class Tab extends EventSourcedBehavior<Tab.Command, Tab.Event, Tab.
         .onCommand(Navigate.class, this::onNavigate)
         .onCommand(GoBack.class, this::onGoBack)
         .onCommand(GoForward.class, this::onGoForward)
-        .build();
+        .build(), context.getLog(), "Tab " + tabId);
   }
 
   private Effect<Event, State> onUpdate(State state, Update update) {

@@ -18,6 +18,8 @@ import org.apache.pekko.persistence.typed.javadsl.Effect;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+import org.browseros.ipc.main.persistence.Answerable;
+import org.browseros.ipc.main.persistence.CommandFailures;
 import org.browseros.ipc.main.persistence.JournalFailures;
 import org.browseros.ipc.main.persistence.JournalHealth;
 import org.browseros.ipc.main.persistence.JournalSerializable;
@@ -44,28 +46,28 @@ public final class Window extends EventSourcedBehavior<Window.Command, Window.Ev
 
   public interface Command {}
 
-  public record Get(ActorRef<StatusReply<WindowInfo>> replyTo) implements Command {}
+  public record Get(ActorRef<StatusReply<WindowInfo>> replyTo) implements Command, Answerable<WindowInfo> {}
 
   /** Absent (null) fields are unchanged. */
   public record Update(String title, Bounds bounds, WindowState state, Boolean focused,
-      ActorRef<StatusReply<WindowInfo>> replyTo) implements Command {}
+      ActorRef<StatusReply<WindowInfo>> replyTo) implements Command, Answerable<WindowInfo> {}
 
   /** Closes the window and all its tabs, then stops. */
-  public record Close(ActorRef<StatusReply<WindowClosed>> replyTo) implements Command {}
+  public record Close(ActorRef<StatusReply<WindowClosed>> replyTo) implements Command, Answerable<WindowClosed> {}
 
   public record AddTab(String tabId, String url, boolean active, ActorRef<StatusReply<TabInfo>> replyTo)
-      implements Command {}
+      implements Command, Answerable<TabInfo> {}
 
   public record UpdateTab(String tabId, String title, Boolean pinned, Boolean muted, Boolean active,
-      ActorRef<StatusReply<TabInfo>> replyTo) implements Command {}
+      ActorRef<StatusReply<TabInfo>> replyTo) implements Command, Answerable<TabInfo> {}
 
-  public record RemoveTab(String tabId, ActorRef<StatusReply<TabDeleted>> replyTo) implements Command {}
+  public record RemoveTab(String tabId, ActorRef<StatusReply<TabDeleted>> replyTo) implements Command, Answerable<TabDeleted> {}
 
-  public record Navigate(String tabId, String url, ActorRef<StatusReply<TabInfo>> replyTo) implements Command {}
+  public record Navigate(String tabId, String url, ActorRef<StatusReply<TabInfo>> replyTo) implements Command, Answerable<TabInfo> {}
 
-  public record GoBack(String tabId, ActorRef<StatusReply<TabInfo>> replyTo) implements Command {}
+  public record GoBack(String tabId, ActorRef<StatusReply<TabInfo>> replyTo) implements Command, Answerable<TabInfo> {}
 
-  public record GoForward(String tabId, ActorRef<StatusReply<TabInfo>> replyTo) implements Command {}
+  public record GoForward(String tabId, ActorRef<StatusReply<TabInfo>> replyTo) implements Command, Answerable<TabInfo> {}
 
   public interface Event extends JournalSerializable {}
 
@@ -139,7 +141,7 @@ public final class Window extends EventSourcedBehavior<Window.Command, Window.Ev
 
   @Override
   public CommandHandler<Command, Event, State> commandHandler() {
-    return newCommandHandlerBuilder()
+    return CommandFailures.answerInternalOnFailure(newCommandHandlerBuilder()
         .forAnyState()
         .onCommand(Get.class, (state, get) -> Effect().reply(get.replyTo(), StatusReply.success(info(state))))
         .onCommand(Update.class, this::onUpdate)
@@ -150,7 +152,7 @@ public final class Window extends EventSourcedBehavior<Window.Command, Window.Ev
         .onCommand(Navigate.class, (state, nav) -> toTab(nav.tabId(), nav.replyTo(), new Tab.Navigate(nav.url(), nav.replyTo())))
         .onCommand(GoBack.class, (state, back) -> toTab(back.tabId(), back.replyTo(), new Tab.GoBack(back.replyTo())))
         .onCommand(GoForward.class, (state, fwd) -> toTab(fwd.tabId(), fwd.replyTo(), new Tab.GoForward(fwd.replyTo())))
-        .build();
+        .build(), context.getLog(), "Window " + windowId);
   }
 
   private Effect<Event, State> onUpdate(State state, Update update) {
