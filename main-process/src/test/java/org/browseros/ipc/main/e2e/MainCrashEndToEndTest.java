@@ -46,7 +46,7 @@ class MainCrashEndToEndTest {
     JsonNode credential = PayloadCodec.parseJson(Files.readString(dataDir.resolve("devtools.credential")));
     IpcRenderer client = IpcRenderer.connect(system,
             ConnectOptions.of(system, credential.get("gateway").asText(), null, credential.get("secret").asText())
-                .withInvokeTimeout(Duration.ofSeconds(3)))
+                .withInvokeTimeout(Duration.ofSeconds(10)))
         .toCompletableFuture().get(30, TimeUnit.SECONDS);
     client.state().ready().toCompletableFuture().get(10, TimeUnit.SECONDS);
     return client;
