@@ -26,6 +26,7 @@ import org.browseros.ipc.protocol.IpcError;
 import org.browseros.ipc.protocol.IpcException;
 import org.browseros.ipc.protocol.MessageType;
 import org.browseros.ipc.protocol.PayloadCodec;
+import org.browseros.ipc.protocol.dataplane.DataPlaneWire;
 import org.browseros.ipc.protocol.session.Goodbye;
 import org.browseros.ipc.protocol.session.Heartbeat;
 import org.browseros.ipc.protocol.session.HeartbeatAck;
@@ -107,6 +108,7 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
   private final Events events;
   private final ActorRef<ToRenderer> self;
   private final Map<String, Pending> pending = new HashMap<>();
+  private final MainLink link;
 
   private ActorRef<StatusReply<Welcome>> connectReplyTo;
   private Duration helloBackoff = FIRST_HELLO_RETRY;
@@ -133,6 +135,7 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
     this.replica = replica;
     this.events = events;
     this.self = context.messageAdapter(ToRenderer.class, FromMain::new);
+    this.link = new MainLink(context.getSelf(), context.getSystem().settings().config());
   }
 
   @Override
@@ -148,6 +151,8 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
         .onMessage(HandlerFinished.class, this::onHandlerFinished)
         .onMessage(HeartbeatTick.class, this::onHeartbeatTick)
         .onMessage(Close.class, this::onClose)
+        .onMessage(MainLink.SocketEnvelope.class, this::onSocketEnvelope)
+        .onMessage(MainLink.SocketClosed.class, this::onSocketClosed)
         .onSignal(PostStop.class, signal -> onPostStop())
         .build();
   }
@@ -201,6 +206,7 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
     }
     welcome = w;
     connection = w.connection();
+    link.welcomed(connection);
     timers.cancel(HelloTick.INSTANCE);
     timers.cancel(HandshakeTimedOut.INSTANCE);
     long interval = w.heartbeatIntervalMillis() > 0 ? w.heartbeatIntervalMillis() : DEFAULT_HEARTBEAT_MILLIS;
@@ -252,6 +258,13 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
       }
       // Anything from main proves it alive: under a flood the acks queue behind the data.
       unackedHeartbeats = 0;
+      if (link.isControl(e)) {
+        for (Envelope held : link.onControl(e)) {
+          onEnvelope(held);
+          link.processed();
+        }
+        return this;
+      }
       return onEnvelope(e);
     }
     getContext().getLog().warn("Unexpected message from main: {}", message.getClass().getName());
@@ -319,7 +332,7 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
     if (outcome == StateReplica.Outcome.GAP) {
       getContext().getLog().info("State gap: have [{}], got [{}]; asking for a snapshot", replica.version(), sync.version());
       byte[] payload = PayloadCodec.encode(new StateResync(replica.version()));
-      connection.tell(Envelope.of(Channels.STATE_RESYNC.name(), MessageType.EVENT, payload));
+      link.tell(Envelope.of(Channels.STATE_RESYNC.name(), MessageType.EVENT, payload));
     }
     events.push(e);
   }
@@ -327,7 +340,7 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
   private void onRequest(Envelope request) {
     Optional<Function<byte[], CompletionStage<byte[]>>> handler = events.handler(request.channel());
     if (handler.isEmpty()) {
-      connection.tell(request.replyError(
+      link.tell(request.replyError(
           IpcError.of(ErrorCode.NOT_FOUND, "No handler registered for '" + request.channel() + "'")));
       return;
     }
@@ -346,9 +359,9 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
     if (done.failure() != null) {
       IpcError error = IpcException.errorOf(done.failure());
       getContext().getLog().debug("Handler for [{}] failed: {}", done.request().channel(), error.message());
-      connection.tell(done.request().replyError(error));
+      link.tell(done.request().replyError(error));
     } else {
-      connection.tell(done.request().reply(done.reply()));
+      link.tell(done.request().reply(done.reply()));
     }
     return this;
   }
@@ -369,7 +382,7 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
     }
     pending.put(request.id(), new Pending(request.channel(), invoke.timeout(), invoke.replyTo()));
     timers.startSingleTimer(request.id(), new InvokeTimedOut(request.id()), invoke.timeout());
-    connection.tell(request);
+    link.tell(request);
     return this;
   }
 
@@ -394,8 +407,31 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
       events.error(error);
       return this;
     }
-    connection.tell(send.event());
+    link.tell(send.event());
     return this;
+  }
+
+  // --- data plane (MainLink) -------------------------------------------------------------------
+
+  private Behavior<Command> onSocketEnvelope(MainLink.SocketEnvelope m) {
+    if (link.hold(m.envelope())) {
+      return this;
+    }
+    Behavior<Command> next = DataPlaneWire.isControl(m.envelope()) ? this : onFromMain(new FromMain(m.envelope()));
+    link.processed();
+    return next;
+  }
+
+  private Behavior<Command> onSocketClosed(MainLink.SocketClosed closed) {
+    if (!link.onDataPlane()) {
+      getContext().getLog().info("Data-plane socket closed before the switch ({}): staying on Artery", closed.reason());
+      return this;
+    }
+    IpcError reason = IpcError.of(ErrorCode.CONNECTION, "Connection to main lost: data plane closed (" + closed.reason() + ")");
+    getContext().getLog().warn("[{}] {}", welcome.rendererId(), reason.message());
+    failPending(reason);
+    events.disconnected(reason);
+    return Behaviors.stopped();
   }
 
   // --- liveness and shutdown -------------------------------------------------------------------
@@ -425,6 +461,7 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
   }
 
   private Behavior<Command> onPostStop() {
+    link.close();
     failConnect(new IpcException(ErrorCode.CONNECTION, "Renderer client stopped"));
     failPending(IpcError.of(ErrorCode.CONNECTION, "Renderer client stopped"));
     return this;

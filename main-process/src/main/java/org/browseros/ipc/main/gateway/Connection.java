@@ -15,6 +15,8 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.browseros.ipc.main.dataplane.DataPlaneLink;
+import org.browseros.ipc.main.dataplane.DataPlaneServer;
 import org.browseros.ipc.main.ipc.Caller;
 import org.browseros.ipc.main.ipc.CoreApi;
 import org.browseros.ipc.main.ipc.IpcMain;
@@ -30,6 +32,7 @@ import org.browseros.ipc.protocol.IpcError;
 import org.browseros.ipc.protocol.IpcException;
 import org.browseros.ipc.protocol.MessageType;
 import org.browseros.ipc.protocol.PayloadCodec;
+import org.browseros.ipc.protocol.dataplane.DataPlaneWire;
 import org.browseros.ipc.protocol.session.Goodbye;
 import org.browseros.ipc.protocol.session.Heartbeat;
 import org.browseros.ipc.protocol.session.HeartbeatAck;
@@ -82,9 +85,11 @@ public final class Connection extends AbstractBehavior<ToMain> {
   /** @param tap sees every envelope in and out (the IPC monitor) */
   public static Behavior<ToMain> create(Caller caller, Outbound outbound, CoreApi core, IpcMain ipcMain,
       Admission admission, GatewaySettings settings, MessageTap tap) {
-    return Behaviors.setup(context -> Behaviors.withTimers(timers ->
-        new Connection(context, timers, caller, MessageTap.tapped(outbound, caller, tap), core, ipcMain, admission,
-            settings, tap)));
+    return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
+      DataPlaneLink dataPlane = new DataPlaneLink(outbound, DataPlaneServer.get(context.getSystem()));
+      return new Connection(context, timers, caller, dataPlane, MessageTap.tapped(dataPlane, caller, tap), core, ipcMain,
+          admission, settings, tap);
+    }));
   }
 
   private final TimerScheduler<ToMain> timers;
@@ -99,6 +104,7 @@ public final class Connection extends AbstractBehavior<ToMain> {
   private final ActorRef<SystemEvent> systemEventAdapter;
   private final Map<String, PendingInvoke> pendingInvokes = new HashMap<>();
   private final ChannelGuard guard;
+  private final DataPlaneLink dataPlane;
   private long lastHeardNanos = System.nanoTime();
   private boolean disconnectReported;
 
@@ -106,6 +112,7 @@ public final class Connection extends AbstractBehavior<ToMain> {
       ActorContext<ToMain> context,
       TimerScheduler<ToMain> timers,
       Caller caller,
+      DataPlaneLink dataPlane,
       Outbound outbound,
       CoreApi core,
       IpcMain ipcMain,
@@ -115,6 +122,7 @@ public final class Connection extends AbstractBehavior<ToMain> {
     super(context);
     this.timers = timers;
     this.caller = caller;
+    this.dataPlane = dataPlane;
     this.outbound = outbound;
     this.core = core;
     this.ipcMain = ipcMain;
@@ -153,6 +161,7 @@ public final class Connection extends AbstractBehavior<ToMain> {
         .onMessage(RendererInvokeTimedOut.class, this::onRendererInvokeTimedOut)
         .onMessage(CheckHeartbeat.class, this::onCheckHeartbeat)
         .onMessage(Close.class, this::onClose)
+        .onMessage(DataPlaneServer.Event.class, this::onDataPlane)
         .onSignal(PostStop.class, this::onPostStop)
         .build();
   }
@@ -162,6 +171,9 @@ public final class Connection extends AbstractBehavior<ToMain> {
   private Behavior<ToMain> onEnvelope(Envelope envelope) {
     lastHeardNanos = System.nanoTime();
     tap.inbound(caller, envelope);
+    if (DataPlaneWire.isControl(envelope)) {
+      return onDataPlaneControl(envelope);
+    }
     if (envelope.inReplyTo() != null) {
       return onRendererReply(envelope);
     }
@@ -426,6 +438,7 @@ public final class Connection extends AbstractBehavior<ToMain> {
   }
 
   private Behavior<ToMain> onPostStop(PostStop signal) {
+    dataPlane.close();
     core.unsubscribeState(stateAdapter);
     core.unsubscribeSystemEvents(systemEventAdapter);
     pendingInvokes.values().forEach(p -> p.replyTo().tell(p.request().replyError(
@@ -441,6 +454,62 @@ public final class Connection extends AbstractBehavior<ToMain> {
       getContext().getLog().info("Renderer [{}] disconnected: {}", caller.rendererId(), reason);
       admission.disconnected(caller.rendererId(), reason);
     }
+  }
+
+  // ---- data plane (docs/PERFORMANCE.md): envelopes over a local socket instead of Artery ---------------
+
+  private Behavior<ToMain> onDataPlaneControl(Envelope envelope) {
+    if (DataPlaneWire.OPEN.equals(envelope.channel()) && envelope.isRequest() && !dataPlane.isAttached()) {
+      try {
+        outbound.send(envelope.reply(PayloadCodec.encode(dataPlane.open(getContext().getSelf(), caller.rendererId()))));
+      } catch (IpcException e) {
+        return refuse(envelope, e.code(), e.error().message());
+      }
+      return this;
+    }
+    if (DataPlaneWire.SWITCH.equals(envelope.channel()) && envelope.type() == MessageType.EVENT && dataPlane.isAttached()) {
+      for (Envelope held : dataPlane.rendererSwitched()) {
+        Behavior<ToMain> next = onEnvelope(held);
+        dataPlane.processed();
+        if (next != this) {
+          return next;
+        }
+      }
+      return this;
+    }
+    return refuse(envelope, ErrorCode.VALIDATION, "Misplaced data-plane message on '" + envelope.channel() + "'");
+  }
+
+  private Behavior<ToMain> onDataPlane(DataPlaneServer.Event event) {
+    if (event instanceof DataPlaneServer.Attached attached) {
+      getContext().getLog().debug("Renderer [{}] switched to the data plane", caller.rendererId());
+      dataPlane.attached(attached.session());
+      return this;
+    }
+    if (event instanceof DataPlaneServer.Inbound inbound) {
+      if (dataPlane.hold(inbound.envelope())) {
+        return this;
+      }
+      Envelope envelope = inbound.envelope();
+      Behavior<ToMain> next = DataPlaneWire.isControl(envelope)
+          ? refuse(envelope, ErrorCode.VALIDATION, "Data-plane control messages go over Artery")
+          : onEnvelope(envelope);
+      dataPlane.processed();
+      return next;
+    }
+    if (event instanceof DataPlaneServer.Oversize oversize) {
+      lastHeardNanos = System.nanoTime();
+      return refuse(Envelope.of(DataPlaneWire.OPEN, MessageType.EVENT, new byte[0]), ErrorCode.TOO_LARGE,
+          "Frame of " + oversize.length() + " bytes exceeds the limit of " + oversize.limit() + " bytes");
+    }
+    if (event instanceof DataPlaneServer.Closed closed) {
+      if (closed.malformed()) {
+        return terminateBadRenderer("data plane: " + closed.reason());
+      }
+      reportDisconnect("data plane closed: " + closed.reason());
+      return Behaviors.stopped();
+    }
+    return this;
   }
 
   static MessageType typeFor(Channel<?, ?> channel) {
