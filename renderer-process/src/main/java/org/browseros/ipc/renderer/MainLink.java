@@ -43,6 +43,7 @@ final class MainLink {
 
   private final ActorRef<RendererClient.Command> client;
   private final boolean enabled;
+  private final int maxPayloadBytes;
   private final int maxFrame;
   private final long maxQueuedBytes;
   private final Semaphore inFlight;
@@ -56,8 +57,8 @@ final class MainLink {
     this.client = client;
     Config c = config.getConfig("browseros.renderer.data-plane");
     this.enabled = c.getBoolean("enabled");
-    this.maxFrame = (int) Math.min(Integer.MAX_VALUE - DataPlaneWire.ENVELOPE_OVERHEAD,
-        config.getBytes("browseros.renderer.max-payload-size")) + DataPlaneWire.ENVELOPE_OVERHEAD;
+    this.maxPayloadBytes = (int) Math.min(Integer.MAX_VALUE - DataPlaneWire.ENVELOPE_OVERHEAD, c.getBytes("max-payload-size"));
+    this.maxFrame = maxPayloadBytes + DataPlaneWire.ENVELOPE_OVERHEAD;
     this.maxQueuedBytes = c.getBytes("max-queued-bytes");
     this.inFlight = new Semaphore(c.getInt("max-in-flight"));
   }
@@ -70,6 +71,11 @@ final class MainLink {
       openRequestId = open.id();
       connection.tell(open);
     }
+  }
+
+  /** The payload limit of the way in use: the data plane's once switched, else {@code arteryLimit}. */
+  long payloadLimit(long arteryLimit) {
+    return switched ? maxPayloadBytes : arteryLimit;
   }
 
   /** Whether envelopes go over the data plane now. */

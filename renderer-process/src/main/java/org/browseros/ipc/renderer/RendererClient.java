@@ -374,9 +374,9 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
       invoke.replyTo().tell(StatusReply.error(new IpcException(ErrorCode.CONNECTION, "Not connected to main")));
       return this;
     }
-    if (request.payload().length > maxPayloadBytes) {
+    if (request.payload().length > payloadLimit()) {
       invoke.replyTo().tell(StatusReply.error(new IpcException(new IpcError(ErrorCode.TOO_LARGE,
-          "Payload of " + request.payload().length + " bytes exceeds the limit of " + maxPayloadBytes + " bytes",
+          "Payload of " + request.payload().length + " bytes exceeds the limit of " + payloadLimit() + " bytes",
           request.channel(), request.id()))));
       return this;
     }
@@ -400,9 +400,9 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
       getContext().getLog().warn("Not connected: dropped a send on [{}]", send.event().channel());
       return this;
     }
-    if (send.event().payload().length > maxPayloadBytes) {
+    if (send.event().payload().length > payloadLimit()) {
       IpcError error = new IpcError(ErrorCode.TOO_LARGE, "Payload of " + send.event().payload().length
-          + " bytes exceeds the limit of " + maxPayloadBytes + " bytes", send.event().channel(), send.event().id());
+          + " bytes exceeds the limit of " + payloadLimit() + " bytes", send.event().channel(), send.event().id());
       getContext().getLog().warn("Not sending on [{}]: {}", send.event().channel(), error.message());
       events.error(error);
       return this;
@@ -412,6 +412,11 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
   }
 
   // --- data plane (MainLink) -------------------------------------------------------------------
+
+  /** Artery's limit, or the data plane's once switched. */
+  private long payloadLimit() {
+    return link.payloadLimit(maxPayloadBytes);
+  }
 
   private Behavior<Command> onSocketEnvelope(MainLink.SocketEnvelope m) {
     if (link.hold(m.envelope())) {

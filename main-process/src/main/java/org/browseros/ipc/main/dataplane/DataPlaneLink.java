@@ -44,6 +44,11 @@ public final class DataPlaneLink implements Outbound {
     }
   }
 
+  /** The payload limit while this link is in use: the data plane's once attached, else {@code arteryLimit}. */
+  public int payloadLimit(int arteryLimit) {
+    return session != null ? server.maxPayloadBytes() : arteryLimit;
+  }
+
   public boolean isAttached() {
     return session != null;
   }

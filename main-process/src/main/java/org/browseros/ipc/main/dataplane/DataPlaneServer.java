@@ -76,7 +76,8 @@ public final class DataPlaneServer implements Extension {
   public record Closed(String reason, boolean malformed) implements Event {}
 
   /**
-   * @param maxPayloadBytes the gateway's payload limit: frames above it plus the envelope's fields are refused unread
+   * @param maxPayloadBytes the payload limit on the data plane (above Artery's): frames above it plus the
+   *     envelope's fields are refused unread
    * @param maxInFlight envelopes read but not yet processed by the connection, per socket
    * @param maxQueuedBytes bytes written to a renderer that it has not read yet; beyond, it is cut off
    * @param tokenTtl how long an offered token is valid, and how long a new socket may take to present it
@@ -85,7 +86,7 @@ public final class DataPlaneServer implements Extension {
     public static Settings fromConfig(com.typesafe.config.Config config) {
       com.typesafe.config.Config c = config.getConfig("browseros.gateway.data-plane");
       return new Settings(
-          (int) Math.min(Integer.MAX_VALUE, config.getBytes("browseros.gateway.max-payload-size")),
+          (int) Math.min(Integer.MAX_VALUE - DataPlaneWire.ENVELOPE_OVERHEAD, c.getBytes("max-payload-size")),
           c.getInt("max-in-flight"),
           c.getBytes("max-queued-bytes"),
           c.getDuration("token-ttl"));
@@ -157,6 +158,12 @@ public final class DataPlaneServer implements Extension {
 
   public boolean isServing() {
     return server != null && server.isOpen();
+  }
+
+  /** The payload limit of envelopes on the data plane. */
+  public int maxPayloadBytes() {
+    Settings s = settings;
+    return s == null ? 0 : s.maxPayloadBytes();
   }
 
   public Path socketPath() {

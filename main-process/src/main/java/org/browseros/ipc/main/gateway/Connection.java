@@ -183,15 +183,15 @@ public final class Connection extends AbstractBehavior<ToMain> {
     if (!Channel.isValidName(envelope.channel())) {
       return refuse(envelope, ErrorCode.VALIDATION, "Invalid channel name");
     }
-    if (envelope.payload().length > settings.maxPayloadBytes()) {
+    if (envelope.payload().length > payloadLimit()) {
       return refuse(envelope, ErrorCode.TOO_LARGE, "Payload of " + envelope.payload().length
-          + " bytes exceeds the limit of " + settings.maxPayloadBytes() + " bytes");
+          + " bytes exceeds the limit of " + payloadLimit() + " bytes");
     }
     if (envelope.type() != MessageType.COMMAND && envelope.type() != MessageType.EVENT) {
       return refuse(envelope, ErrorCode.VALIDATION, "Renderers may send only COMMAND or EVENT messages, not " + envelope.type());
     }
     try {
-      guard.admit(envelope, settings.maxPayloadBytes());
+      guard.admit(envelope, payloadLimit());
     } catch (IpcException e) {
       return refuse(envelope, e.code(), e.error().message());
     }
@@ -292,9 +292,9 @@ public final class Connection extends AbstractBehavior<ToMain> {
       return this;
     }
     timers.cancel(reply.inReplyTo());
-    if (reply.payload().length > settings.maxPayloadBytes()) {
+    if (reply.payload().length > payloadLimit()) {
       pending.replyTo().tell(pending.request().replyError(IpcError.of(ErrorCode.TOO_LARGE, "Reply of "
-          + reply.payload().length + " bytes exceeds the limit of " + settings.maxPayloadBytes() + " bytes")));
+          + reply.payload().length + " bytes exceeds the limit of " + payloadLimit() + " bytes")));
       return this;
     }
     pending.replyTo().tell(reply);
@@ -335,9 +335,9 @@ public final class Connection extends AbstractBehavior<ToMain> {
     } catch (IpcException e) {
       return refuse(request, e.code(), e.error().message());
     }
-    if (bytes.length > settings.maxPayloadBytes()) {
+    if (bytes.length > payloadLimit()) {
       return refuse(request, ErrorCode.TOO_LARGE, "Reply of " + bytes.length + " bytes exceeds the limit of "
-          + settings.maxPayloadBytes() + " bytes");
+          + payloadLimit() + " bytes");
     }
     outbound.send(request.reply(bytes));
     return this;
@@ -373,7 +373,7 @@ public final class Connection extends AbstractBehavior<ToMain> {
   // ---- toward the renderer --------------------------------------------------------------------------
 
   private Behavior<ToMain> onPush(Push push) {
-    if (push.envelope().payload().length > settings.maxPayloadBytes()) {
+    if (push.envelope().payload().length > payloadLimit()) {
       getContext().getLog().warn("Not pushing [{}] to renderer [{}]: {} bytes exceed the limit",
           push.envelope().channel(), caller.rendererId(), push.envelope().payload().length);
       return this;
@@ -384,9 +384,9 @@ public final class Connection extends AbstractBehavior<ToMain> {
 
   private Behavior<ToMain> onInvokeRenderer(InvokeRenderer invoke) {
     Envelope request = invoke.request();
-    if (request.payload().length > settings.maxPayloadBytes()) {
+    if (request.payload().length > payloadLimit()) {
       invoke.replyTo().tell(request.replyError(IpcError.of(ErrorCode.TOO_LARGE, "Payload of "
-          + request.payload().length + " bytes exceeds the limit of " + settings.maxPayloadBytes() + " bytes")));
+          + request.payload().length + " bytes exceeds the limit of " + payloadLimit() + " bytes")));
       return this;
     }
     pendingInvokes.put(request.id(), new PendingInvoke(request, invoke.replyTo()));
@@ -457,6 +457,11 @@ public final class Connection extends AbstractBehavior<ToMain> {
   }
 
   // ---- data plane (docs/PERFORMANCE.md): envelopes over a local socket instead of Artery ---------------
+
+  /** The payload limit of the transport in use: larger over the data plane, Artery's frame otherwise. */
+  private int payloadLimit() {
+    return dataPlane.payloadLimit(settings.maxPayloadBytes());
+  }
 
   private Behavior<ToMain> onDataPlaneControl(Envelope envelope) {
     if (DataPlaneWire.OPEN.equals(envelope.channel()) && envelope.isRequest() && !dataPlane.isAttached()) {

@@ -40,8 +40,11 @@ import org.junit.jupiter.api.io.TempDir;
 class DataPlaneEndToEndTest {
   public record Seq(int n) {}
 
+  public record Blob(byte[] data) {}
+
   static final Channel<Seq, Seq> CALL = Channel.invoke("app:call", Seq.class, Seq.class);
   static final Channel<Seq, Void> NOTE = Channel.rendererToMain("app:note", Seq.class);
+  static final Channel<Blob, Blob> BLOB = Channel.invoke("app:blob", Blob.class, Blob.class);
 
   @TempDir
   static Path dataDir;
@@ -57,6 +60,7 @@ class DataPlaneEndToEndTest {
       return payload;
     });
     ipcMain.on(NOTE, (event, payload) -> seen.add(payload.n()));
+    ipcMain.handle(BLOB, (event, payload) -> payload);
     main = MainFixture.start(dataDir, 1, ipcMain, rateLimitsOff());
   }
 
@@ -124,6 +128,8 @@ class DataPlaneEndToEndTest {
       long in = dataPlane.envelopesIn();
       await(ipc.invoke(CALL, new Seq(count)));
       assertTrue(dataPlane.envelopesIn() > in, "after the switch, invokes go over the socket");
+      // No Artery frame to fit in: 1 MiB each way.
+      assertEquals(1 << 20, await(ipc.invoke(BLOB, new Blob(new byte[1 << 20]))).data().length);
       ipc.close();
     } finally {
       system.terminate();
@@ -137,9 +143,14 @@ class DataPlaneEndToEndTest {
     off.put("browseros.gateway.data-plane.enabled", false);
     IpcMain ipcMain = new IpcMain(Duration.ofSeconds(5));
     ipcMain.handle(CALL, (event, payload) -> payload);
+    ipcMain.handle(BLOB, (event, payload) -> payload);
     try (MainFixture artery = MainFixture.start(otherDir, 0, ipcMain, off)) {
       IpcRenderer ipc = artery.console();
       assertEquals(new Seq(7), await(ipc.invoke(CALL, new Seq(7))));
+      java.util.concurrent.ExecutionException tooLarge = org.junit.jupiter.api.Assertions.assertThrows(
+          java.util.concurrent.ExecutionException.class, () -> await(ipc.invoke(BLOB, new Blob(new byte[1 << 20]))));
+      assertEquals(org.browseros.ipc.protocol.ErrorCode.TOO_LARGE,
+          org.browseros.ipc.protocol.IpcException.errorOf(tooLarge).code(), "over Artery the 192 KiB limit stays");
       DataPlaneServer dataPlane = DataPlaneServer.get(artery.node().edgeSystem());
       assertFalse(dataPlane.isServing());
       assertEquals(0, dataPlane.attachedSessions());
