@@ -66,7 +66,7 @@ public final class Bench {
 
     /** Tuning experiments: 100 B latency (raw Artery and ours), throughput under 1 and 4 renderers, idle CPU. */
     static Counts tuning() {
-      return new Counts(20_000, 50_000, 0, 0, 0, 0, 0, 0, 100_000, 20_000, 0, 0, 0, 4, Duration.ofSeconds(10), 2, true);
+      return new Counts(20_000, 50_000, 1_000, 5_000, 20, 200, 0, 0, 100_000, 20_000, 0, 0, 0, 4, Duration.ofSeconds(10), 2, true);
     }
 
     static Counts quick() {
@@ -217,16 +217,20 @@ public final class Bench {
 
   private void focus() throws Exception {
     Path log = work.resolve("baselines.log");
-    Path sock = work.resolve("echo-focus.sock");
-    try (ClientJvm uds = ClientJvm.start(List.of(), SocketEcho.class, log, "uds", sock.toString());
-        SocketChannel ch = SocketEcho.connectUds(sock)) {
-      report.latency("floor: Java Unix domain socket ping-pong", 100, SocketEcho.pingPong(ch, 100, n.smallWarmup(), n.small()));
+    for (int size : SIZES) {
+      Path sock = work.resolve("echo-focus-" + size + ".sock");
+      try (ClientJvm uds = ClientJvm.start(List.of(), SocketEcho.class, log, "uds", sock.toString());
+          SocketChannel ch = SocketEcho.connectUds(sock)) {
+        report.latency("floor: Java Unix domain socket ping-pong", size, SocketEcho.pingPong(ch, size, warmup(size), count(size)));
+      }
     }
     String node = findNode();
     Path script = nodeScripts().resolve("fork-parent.js");
     if (node != null && Files.isRegularFile(script)) {
-      report.latency("baseline: Node.js child_process.fork IPC", 100,
-          runNode(node, script, "pingpong", "100", String.valueOf(n.smallWarmup()), String.valueOf(n.small())));
+      for (int size : SIZES) {
+        report.latency("baseline: Node.js child_process.fork IPC", size,
+            runNode(node, script, "pingpong", String.valueOf(size), String.valueOf(warmup(size)), String.valueOf(count(size))));
+      }
       JsonNode flood = runNode(node, script, "flood", "100", String.valueOf(n.events()));
       report.throughput("baseline: Node.js fork IPC one-way, child to parent, 100 B", flood.get("count").asLong(), flood.get("nanos").asLong());
     } else {
@@ -313,12 +317,12 @@ public final class Bench {
           + dataPlane.socketPath() + " (the Artery bench client has it off)");
       ClientJvm one = clients.get(0);
       long envelopesBefore = dataPlane.envelopesIn();
-      for (int size : n.focus() ? new int[] {100} : SIZES) {
+      for (int size : SIZES) {
         echoRow(ECHO_DATA_PLANE, one, size);
       }
       report.note("data plane: " + (dataPlane.envelopesIn() - envelopesBefore) + " envelopes came over the socket during the data-plane echo rows");
       envelopesBefore = dataPlane.envelopesIn();
-      for (int size : n.focus() ? new int[] {100} : SIZES) {
+      for (int size : SIZES) {
         echoRow(ECHO_ARTERY, artery, size);
       }
       report.note("data plane: " + (dataPlane.envelopesIn() - envelopesBefore) + " envelopes came over the socket during the Artery echo rows");
