@@ -29,6 +29,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.browseros.ipc.main.MainConfig;
 import org.browseros.ipc.main.MainNode;
 import org.browseros.ipc.main.MainProcess;
+import org.browseros.ipc.main.dataplane.DataPlaneServer;
 import org.browseros.ipc.main.ipc.IpcMain;
 import org.browseros.ipc.protocol.Channels;
 import org.browseros.ipc.protocol.PayloadCodec;
@@ -65,7 +66,7 @@ public final class Bench {
 
     /** Tuning experiments: 100 B latency (raw Artery and ours), throughput under 1 and 4 renderers, idle CPU. */
     static Counts tuning() {
-      return new Counts(20_000, 50_000, 0, 0, 0, 0, 0, 0, 100_000, 20_000, 0, 0, 0, 4, Duration.ofSeconds(10), 2, true);
+      return new Counts(20_000, 50_000, 1_000, 5_000, 20, 200, 0, 0, 100_000, 20_000, 0, 0, 0, 4, Duration.ofSeconds(10), 2, true);
     }
 
     static Counts quick() {
@@ -216,6 +217,25 @@ public final class Bench {
 
   private void focus() throws Exception {
     Path log = work.resolve("baselines.log");
+    for (int size : SIZES) {
+      Path sock = work.resolve("echo-focus-" + size + ".sock");
+      try (ClientJvm uds = ClientJvm.start(List.of(), SocketEcho.class, log, "uds", sock.toString());
+          SocketChannel ch = SocketEcho.connectUds(sock)) {
+        report.latency("floor: Java Unix domain socket ping-pong", size, SocketEcho.pingPong(ch, size, warmup(size), count(size)));
+      }
+    }
+    String node = findNode();
+    Path script = nodeScripts().resolve("fork-parent.js");
+    if (node != null && Files.isRegularFile(script)) {
+      for (int size : SIZES) {
+        report.latency("baseline: Node.js child_process.fork IPC", size,
+            runNode(node, script, "pingpong", String.valueOf(size), String.valueOf(warmup(size)), String.valueOf(count(size))));
+      }
+      JsonNode flood = runNode(node, script, "flood", "100", String.valueOf(n.events()));
+      report.throughput("baseline: Node.js fork IPC one-way, child to parent, 100 B", flood.get("count").asLong(), flood.get("nanos").asLong());
+    } else {
+      report.note("Node.js baseline skipped: " + (node == null ? "no node on PATH" : "no " + script));
+    }
     ActorSystem<Void> client = ActorSystem.create(Behaviors.empty(), "rawclient", RendererConfig.load());
     try (ClientJvm server = ClientJvm.start(rendererJvmOptions(), RawArtery.class, log, work.toString())) {
       report.latency("raw Artery typed ask (edge config, no our layers)", 100,
@@ -272,27 +292,52 @@ public final class Bench {
           }
         }));
       }
+      // One more measuring renderer with the data plane off: the same stack over Artery, in the same run.
+      List<String> arteryJvm = new ArrayList<>(jvm);
+      arteryJvm.add("-Dbrowseros.renderer.data-plane.enabled=false");
+      CompletableFuture<ClientJvm> startingArtery = CompletableFuture.supplyAsync(() -> {
+        try {
+          return ClientJvm.start(arteryJvm, BenchClient.class, log, dataDir.toString());
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      });
       for (CompletableFuture<ClientJvm> f : starting) {
         clients.add(f.get(120, TimeUnit.SECONDS));
       }
-      ClientJvm one = clients.get(0);
-      String name = "ours: invoke app echo (renderer JVM → edge → IpcMain handler → reply)";
-      for (int size : n.focus() ? new int[] {100} : SIZES) {
-        JsonNode r = one.call("echo " + size + " " + warmup(size) + " " + count(size));
-        if (r.has("error")) {
-          report.unsupported(name, size, "not supported yet: " + r.get("error").asText());
-        } else {
-          report.latency(name, size, r);
-        }
+      ClientJvm artery = startingArtery.get(120, TimeUnit.SECONDS);
+      clients.add(artery);
+      DataPlaneServer dataPlane = DataPlaneServer.get(main.edgeSystem());
+      long expected = 2 + n.fanOutClients();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (dataPlane.attachedSessions() < expected && System.nanoTime() < deadline) {
+        Thread.sleep(50);
       }
+      report.note("data plane: " + dataPlane.attachedSessions() + " of " + expected + " local clients switched to "
+          + dataPlane.socketPath() + " (the Artery bench client has it off)");
+      ClientJvm one = clients.get(0);
+      long envelopesBefore = dataPlane.envelopesIn();
+      for (int size : SIZES) {
+        echoRow(ECHO_DATA_PLANE, one, size);
+      }
+      report.note("data plane: " + (dataPlane.envelopesIn() - envelopesBefore) + " envelopes came over the socket during the data-plane echo rows");
+      envelopesBefore = dataPlane.envelopesIn();
+      for (int size : SIZES) {
+        echoRow(ECHO_ARTERY, artery, size);
+      }
+      report.note("data plane: " + (dataPlane.envelopesIn() - envelopesBefore) + " envelopes came over the socket during the Artery echo rows");
       if (!n.focus()) {
         report.latency("ours: invoke settings:update (validated, journaled, replied)", 0,
             one.call("settings " + n.settingsWarmup() + " " + n.settings()));
       }
-      phase("event throughput, 1 renderer", () -> eventThroughput(clients, 1));
-      phase("event throughput, 4 renderers", () -> eventThroughput(clients, Math.min(4, clients.size())));
-      phase("invoke throughput, 1 renderer", () -> invokeThroughput(clients, 1));
-      phase("invoke throughput, 4 renderers", () -> invokeThroughput(clients, Math.min(4, clients.size())));
+      phase("event throughput, 1 renderer", () -> eventThroughput(clients, 1, ", data plane"));
+      phase("event throughput, 4 renderers", () -> eventThroughput(clients, Math.min(4, n.fanOutClients()), ", data plane"));
+      phase("event throughput, 1 renderer, Artery", () -> eventThroughput(List.of(artery), 1, ", Artery (data plane off)"));
+      phase("invoke throughput, 1 renderer", () -> invokeThroughput(clients, 1, ", data plane"));
+      phase("invoke throughput, 4 renderers", () -> invokeThroughput(clients, Math.min(4, n.fanOutClients()), ", data plane"));
+      phase("invoke throughput, 1 renderer, Artery", () -> invokeThroughput(List.of(artery), 1, ", Artery (data plane off)"));
+      clients.remove(artery);
+      artery.close();
       if (!n.focus()) {
         phase("fan-out", () -> fanOuts(main, clients));
       }
@@ -308,7 +353,19 @@ public final class Bench {
     }
   }
 
-  private void eventThroughput(List<ClientJvm> clients, int senders) throws Exception {
+  static final String ECHO_DATA_PLANE = "ours: invoke app echo, data plane (renderer JVM → Unix socket → Connection → IpcMain handler → reply)";
+  static final String ECHO_ARTERY = "ours: invoke app echo, Artery (data plane off: renderer JVM → Artery → Connection → IpcMain handler → reply)";
+
+  private void echoRow(String name, ClientJvm client, int size) throws IOException {
+    JsonNode r = client.call("echo " + size + " " + warmup(size) + " " + count(size));
+    if (r.has("error")) {
+      report.unsupported(name, size, "not supported yet: " + r.get("error").asText());
+    } else {
+      report.latency(name, size, r);
+    }
+  }
+
+  private void eventThroughput(List<ClientJvm> clients, int senders, String transport) throws Exception {
     List<CompletableFuture<JsonNode>> runs = new ArrayList<>();
     for (int i = 0; i < senders; i++) {
       ClientJvm c = clients.get(i);
@@ -325,10 +382,10 @@ public final class Bench {
       count += r.get("received").asLong();
       maxNanos = Math.max(maxNanos, r.get("nanos").asLong());
     }
-    report.throughput("ours: send renderer→main, counted by ipcMain.on, 100 B, " + senders + " renderer(s)", count, maxNanos);
+    report.throughput("ours: send renderer→main, counted by ipcMain.on, 100 B, " + senders + " renderer(s)" + transport, count, maxNanos);
   }
 
-  private void invokeThroughput(List<ClientJvm> clients, int callers) throws Exception {
+  private void invokeThroughput(List<ClientJvm> clients, int callers, String transport) throws Exception {
     List<CompletableFuture<JsonNode>> runs = new ArrayList<>();
     for (int i = 0; i < callers; i++) {
       ClientJvm c = clients.get(i);
@@ -345,7 +402,7 @@ public final class Bench {
       count += r.get("count").asLong();
       maxNanos = Math.max(maxNanos, r.get("nanos").asLong());
     }
-    report.throughput("ours: invoke echo 100 B, 64 in flight per renderer, " + callers + " renderer(s)", count, maxNanos);
+    report.throughput("ours: invoke echo 100 B, 64 in flight per renderer, " + callers + " renderer(s)" + transport, count, maxNanos);
   }
 
   private static JsonNode call(ClientJvm c, String command) {

@@ -16,16 +16,20 @@ class BenchTest {
   void shouldMeasureEveryPathWithTinyCounts() throws Exception {
     Report report = Bench.run(Bench.Counts.smoke());
 
-    Report.Latency echo = report.latencies().stream()
-        .filter(l -> l.name().startsWith("ours: invoke app echo") && l.bytes() == 100).findFirst().orElseThrow();
-    assertNull(echo.unsupported(), "100 B echo through the full stack");
-    assertTrue(echo.count() == 100 && echo.p50() > 0, "measured 100 round trips: " + echo);
+    for (String path : new String[] {Bench.ECHO_DATA_PLANE, Bench.ECHO_ARTERY}) {
+      Report.Latency echo = report.latencies().stream()
+          .filter(l -> l.name().equals(path) && l.bytes() == 100).findFirst().orElseThrow();
+      assertNull(echo.unsupported(), "100 B echo through the full stack");
+      assertTrue(echo.count() == 100 && echo.p50() > 0, "measured 100 round trips: " + echo);
+    }
     assertTrue(report.latencies().stream().anyMatch(l -> l.name().startsWith("raw Artery") && l.unsupported() == null));
     assertTrue(report.latencies().stream().anyMatch(l -> l.name().startsWith("floor: Java Unix domain socket")));
     assertTrue(report.latencies().stream().anyMatch(l -> l.name().startsWith("ours: ipcMain.broadcast")));
-    assertTrue(report.throughputs().stream().anyMatch(t -> t.name().startsWith("ours: send renderer→main") && t.count() == 512));
+    assertTrue(report.throughputs().stream().anyMatch(t -> t.name().startsWith("ours: send renderer→main") && t.name().endsWith("data plane") && t.count() == 512));
+    assertTrue(report.throughputs().stream().anyMatch(t -> t.name().startsWith("ours: send renderer→main") && t.name().endsWith("(data plane off)") && t.count() == 512));
     assertTrue(report.throughputs().stream().anyMatch(t -> t.name().startsWith("ours: tab:create") && t.count() == 20));
     String table = report.render();
+    assertTrue(table.contains("local clients switched") && !table.contains("data plane: 0 envelopes came over the socket during the data-plane"), table);
     assertTrue(table.contains("| small invoke p50 ≤ 1.0x Node IPC |") || table.contains("Node.js baseline skipped"), table);
     assertFalse(table.contains("failed:"), table);
   }

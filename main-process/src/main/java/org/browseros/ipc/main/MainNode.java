@@ -88,6 +88,10 @@ public final class MainNode implements AutoCloseable {
       edge = ActorSystem.create(EdgeGuardian.create(), "edge",
           transportConfig(config, dataDir, "").withFallback(MainConfig.forSystem(config, "edge")));
       String gatewayPath = edge.address() + "/user/gateway";
+      if (config.getBoolean("browseros.gateway.data-plane.enabled")) {
+        org.browseros.ipc.main.dataplane.DataPlaneServer.get(edge).start(dataDir,
+            org.browseros.ipc.main.dataplane.DataPlaneServer.Settings.fromConfig(config));
+      }
       CoreGuardian.Started started = AskPattern.<CoreGuardian.Command, CoreGuardian.Started>askWithStatus(core,
               replyTo -> new CoreGuardian.Start(gatewayPath, replyTo), startTimeout, core.scheduler())
           .toCompletableFuture().get(startTimeout.toSeconds(), TimeUnit.SECONDS);

@@ -29,6 +29,7 @@ import org.browseros.ipc.protocol.IpcError;
 import org.browseros.ipc.protocol.IpcException;
 import org.browseros.ipc.protocol.MessageType;
 import org.browseros.ipc.protocol.PayloadCodec;
+import org.browseros.ipc.protocol.dataplane.DataPlaneWire;
 import org.browseros.ipc.protocol.session.Goodbye;
 import org.browseros.ipc.protocol.session.Heartbeat;
 import org.browseros.ipc.protocol.session.HeartbeatAck;
@@ -163,6 +164,7 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
   private final ActorRef<ToRenderer> self;
   // In issue order, so that re-sends after a reconnect keep the renderer's order.
   private final Map<String, Pending> pending = new LinkedHashMap<>();
+  private final MainLink link;
 
   private ActorRef<StatusReply<Welcome>> connectReplyTo;
   private Duration helloBackoff = FIRST_HELLO_RETRY;
@@ -193,6 +195,7 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
     this.replica = replica;
     this.events = events;
     this.self = context.messageAdapter(ToRenderer.class, FromMain::new);
+    this.link = new MainLink(context.getSelf(), context.getSystem().settings().config());
   }
 
   @Override
@@ -211,6 +214,8 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
         .onMessage(HandlerFinished.class, this::onHandlerFinished)
         .onMessage(HeartbeatTick.class, this::onHeartbeatTick)
         .onMessage(Close.class, this::onClose)
+        .onMessage(MainLink.SocketEnvelope.class, this::onSocketEnvelope)
+        .onMessage(MainLink.SocketClosed.class, this::onSocketClosed)
         .onSignal(PostStop.class, signal -> onPostStop())
         .build();
   }
@@ -272,6 +277,7 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
     welcome = w;
     phase = Phase.CONNECTED;
     connection = w.connection();
+    link.welcomed(connection);
     timers.cancel(HelloTick.INSTANCE);
     timers.cancel(HandshakeTimedOut.INSTANCE);
     startHeartbeats(w);
@@ -334,6 +340,7 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
         options.reconnect().giveUpAfter().toMillis());
     phase = Phase.RECONNECTING;
     connection = null;
+    link.reset();
     reconnectAttempts = 0;
     timers.cancel(HeartbeatTick.INSTANCE);
     timers.startSingleTimer(ReconnectGiveUp.INSTANCE, ReconnectGiveUp.INSTANCE, options.reconnect().giveUpAfter());
@@ -376,6 +383,7 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
     welcome = w;
     phase = Phase.CONNECTED;
     connection = w.connection();
+    link.welcomed(connection);
     timers.cancel(ReconnectTick.INSTANCE);
     timers.cancel(ReconnectGiveUp.INSTANCE);
     startHeartbeats(w);
@@ -417,8 +425,14 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
   }
 
   private void send(Pending p) {
+    if (p.request().payload().length > payloadLimit()) {
+      // Queued for the data plane, but a new session starts on Artery, whose frames it would exceed.
+      fail(p.request().id(), IpcError.of(ErrorCode.TOO_LARGE, "Payload of " + p.request().payload().length
+          + " bytes exceeds the limit of " + payloadLimit() + " bytes of the connection in use"));
+      return;
+    }
     pending.put(p.request().id(), p.sent());
-    connection.tell(p.request());
+    link.tell(p.request());
   }
 
   private void fail(String id, IpcError reason) {
@@ -454,15 +468,26 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
       }
       // Anything from main proves it alive: under a flood the acks queue behind the data.
       unackedHeartbeats = 0;
-      onEnvelope(e);
-      // Under a flood, report progress more often than once a tick, or main would think us behind.
-      if (++processed % PROGRESS_EVERY == 0) {
-        connection.tell(new Heartbeat(heartbeatSeq, System.nanoTime(), processed));
+      if (link.isControl(e)) {
+        for (Envelope held : link.onControl(e)) {
+          handleFromMain(held);
+          link.processed();
+        }
+        return this;
       }
+      handleFromMain(e);
       return this;
     }
     getContext().getLog().warn("Unexpected message from main: {}", message.getClass().getName());
     return this;
+  }
+
+  private void handleFromMain(Envelope e) {
+    onEnvelope(e);
+    // Under a flood, report progress more often than once a tick, or main would think us behind.
+    if (++processed % PROGRESS_EVERY == 0) {
+      connection.tell(new Heartbeat(heartbeatSeq, System.nanoTime(), processed));
+    }
   }
 
   private Behavior<Command> onEnvelope(Envelope e) {
@@ -527,7 +552,7 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
     if (outcome == StateReplica.Outcome.GAP && connection != null) {
       getContext().getLog().info("State gap: have [{}], got [{}]; asking for a snapshot", replica.version(), sync.version());
       byte[] payload = PayloadCodec.encode(new StateResync(replica.version()));
-      connection.tell(Envelope.of(Channels.STATE_RESYNC.name(), MessageType.EVENT, payload));
+      link.tell(Envelope.of(Channels.STATE_RESYNC.name(), MessageType.EVENT, payload));
     }
     events.push(e);
   }
@@ -539,7 +564,7 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
     }
     Optional<Function<byte[], CompletionStage<byte[]>>> handler = events.handler(request.channel());
     if (handler.isEmpty()) {
-      connection.tell(request.replyError(
+      link.tell(request.replyError(
           IpcError.of(ErrorCode.NOT_FOUND, "No handler registered for '" + request.channel() + "'")));
       return;
     }
@@ -558,9 +583,9 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
     if (done.failure() != null) {
       IpcError error = IpcException.errorOf(done.failure());
       getContext().getLog().debug("Handler for [{}] failed: {}", done.request().channel(), error.message());
-      connection.tell(done.request().replyError(error));
+      link.tell(done.request().replyError(error));
     } else {
-      connection.tell(done.request().reply(done.reply()));
+      link.tell(done.request().reply(done.reply()));
     }
     return this;
   }
@@ -576,9 +601,9 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
       invoke.replyTo().tell(StatusReply.error(new IpcException(ErrorCode.CONNECTION, "Not connected to main")));
       return this;
     }
-    if (request.payload().length > maxPayloadBytes) {
+    if (request.payload().length > payloadLimit()) {
       invoke.replyTo().tell(StatusReply.error(new IpcException(new IpcError(ErrorCode.TOO_LARGE,
-          "Payload of " + request.payload().length + " bytes exceeds the limit of " + maxPayloadBytes + " bytes",
+          "Payload of " + request.payload().length + " bytes exceeds the limit of " + payloadLimit() + " bytes",
           request.channel(), request.id()))));
       return this;
     }
@@ -626,15 +651,53 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
       }
       return this;
     }
-    if (send.event().payload().length > maxPayloadBytes) {
+    if (send.event().payload().length > payloadLimit()) {
       IpcError error = new IpcError(ErrorCode.TOO_LARGE, "Payload of " + send.event().payload().length
-          + " bytes exceeds the limit of " + maxPayloadBytes + " bytes", send.event().channel(), send.event().id());
+          + " bytes exceeds the limit of " + payloadLimit() + " bytes", send.event().channel(), send.event().id());
       getContext().getLog().warn("Not sending on [{}]: {}", send.event().channel(), error.message());
       events.error(error);
       return this;
     }
-    connection.tell(send.event());
+    link.tell(send.event());
     return this;
+  }
+
+  // --- data plane (MainLink) -------------------------------------------------------------------
+
+  /** Artery's limit, or the data plane's once switched. */
+  private long payloadLimit() {
+    return link.payloadLimit(maxPayloadBytes);
+  }
+
+  private Behavior<Command> onSocketEnvelope(MainLink.SocketEnvelope m) {
+    if (!link.isCurrent(m.session())) {
+      return this; // from the socket of a session that ended before a reconnect
+    }
+    if (link.hold(m.envelope())) {
+      return this;
+    }
+    Behavior<Command> next = DataPlaneWire.isControl(m.envelope()) ? this : onFromMain(new FromMain(m.envelope()));
+    link.processed();
+    return next;
+  }
+
+  private Behavior<Command> onSocketClosed(MainLink.SocketClosed closed) {
+    if (!link.isCurrent(closed.session())) {
+      return this;
+    }
+    if (!link.onDataPlane()) {
+      getContext().getLog().info("Data-plane socket closed before the switch ({}): staying on Artery", closed.reason());
+      return this;
+    }
+    IpcError reason = IpcError.of(ErrorCode.CONNECTION, "Connection to main lost: data plane closed (" + closed.reason() + ")");
+    if (canResume()) {
+      startReconnecting(reason);
+      return this;
+    }
+    getContext().getLog().warn("[{}] {}", welcome.rendererId(), reason.message());
+    failPending(reason);
+    events.disconnected(reason);
+    return Behaviors.stopped();
   }
 
   // --- liveness and shutdown -------------------------------------------------------------------
@@ -671,6 +734,7 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
   }
 
   private Behavior<Command> onPostStop() {
+    link.close();
     failConnect(new IpcException(ErrorCode.CONNECTION, "Renderer client stopped"));
     failPending(IpcError.of(ErrorCode.CONNECTION, "Renderer client stopped"));
     return this;

@@ -15,6 +15,8 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.browseros.ipc.main.dataplane.DataPlaneLink;
+import org.browseros.ipc.main.dataplane.DataPlaneServer;
 import org.browseros.ipc.main.ipc.Caller;
 import org.browseros.ipc.main.ipc.CoreApi;
 import org.browseros.ipc.main.ipc.IpcMain;
@@ -30,6 +32,7 @@ import org.browseros.ipc.protocol.IpcError;
 import org.browseros.ipc.protocol.IpcException;
 import org.browseros.ipc.protocol.MessageType;
 import org.browseros.ipc.protocol.PayloadCodec;
+import org.browseros.ipc.protocol.dataplane.DataPlaneWire;
 import org.browseros.ipc.protocol.session.Goodbye;
 import org.browseros.ipc.protocol.session.Heartbeat;
 import org.browseros.ipc.protocol.session.HeartbeatAck;
@@ -91,9 +94,11 @@ public final class Connection extends AbstractBehavior<ToMain> {
   /** @param resumption the resume token and main instance for the Welcome, and the renderer's request log */
   public static Behavior<ToMain> create(Caller caller, Outbound outbound, CoreApi core, IpcMain ipcMain,
       Admission admission, GatewaySettings settings, MessageTap tap, Resumption resumption) {
-    return Behaviors.setup(context -> Behaviors.withTimers(timers ->
-        new Connection(context, timers, caller, MessageTap.tapped(outbound, caller, tap), core, ipcMain, admission,
-            settings, tap, resumption)));
+    return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
+      DataPlaneLink dataPlane = new DataPlaneLink(outbound, DataPlaneServer.get(context.getSystem()));
+      return new Connection(context, timers, caller, dataPlane, MessageTap.tapped(dataPlane, caller, tap), core, ipcMain,
+          admission, settings, tap, resumption);
+    }));
   }
 
   private final TimerScheduler<ToMain> timers;
@@ -109,6 +114,7 @@ public final class Connection extends AbstractBehavior<ToMain> {
   private final Map<String, PendingInvoke> pendingInvokes = new HashMap<>();
   private final ChannelGuard guard;
   private final RequestLog requests;
+  private final DataPlaneLink dataPlane;
   private long lastHeardNanos = System.nanoTime();
   private boolean disconnectReported;
   // Flow control (browseros.gateway.flow-control): lag = sent - processed.
@@ -127,6 +133,7 @@ public final class Connection extends AbstractBehavior<ToMain> {
       ActorContext<ToMain> context,
       TimerScheduler<ToMain> timers,
       Caller caller,
+      DataPlaneLink dataPlane,
       Outbound outbound,
       CoreApi core,
       IpcMain ipcMain,
@@ -138,6 +145,7 @@ public final class Connection extends AbstractBehavior<ToMain> {
     this.requests = resumption.requests();
     this.timers = timers;
     this.caller = caller;
+    this.dataPlane = dataPlane;
     this.outbound = message -> {
       if (message instanceof Envelope) {
         sent++;
@@ -184,6 +192,7 @@ public final class Connection extends AbstractBehavior<ToMain> {
         .onMessage(CheckHeartbeat.class, this::onCheckHeartbeat)
         .onMessage(Close.class, this::onClose)
         .onMessage(Registered.class, this::onRegistered)
+        .onMessage(DataPlaneServer.Event.class, this::onDataPlane)
         .onSignal(PostStop.class, this::onPostStop)
         .build();
   }
@@ -193,6 +202,9 @@ public final class Connection extends AbstractBehavior<ToMain> {
   private Behavior<ToMain> onEnvelope(Envelope envelope) {
     lastHeardNanos = System.nanoTime();
     tap.inbound(caller, envelope);
+    if (DataPlaneWire.isControl(envelope)) {
+      return onDataPlaneControl(envelope);
+    }
     if (envelope.inReplyTo() != null) {
       return onRendererReply(envelope);
     }
@@ -202,15 +214,15 @@ public final class Connection extends AbstractBehavior<ToMain> {
     if (!Channel.isValidName(envelope.channel())) {
       return refuse(envelope, ErrorCode.VALIDATION, "Invalid channel name");
     }
-    if (envelope.payload().length > settings.maxPayloadBytes()) {
+    if (envelope.payload().length > payloadLimit()) {
       return refuse(envelope, ErrorCode.TOO_LARGE, "Payload of " + envelope.payload().length
-          + " bytes exceeds the limit of " + settings.maxPayloadBytes() + " bytes");
+          + " bytes exceeds the limit of " + payloadLimit() + " bytes");
     }
     if (envelope.type() != MessageType.COMMAND && envelope.type() != MessageType.EVENT) {
       return refuse(envelope, ErrorCode.VALIDATION, "Renderers may send only COMMAND or EVENT messages, not " + envelope.type());
     }
     try {
-      guard.admit(envelope, settings.maxPayloadBytes());
+      guard.admit(envelope, payloadLimit());
     } catch (IpcException e) {
       return refuse(envelope, e.code(), e.error().message());
     }
@@ -321,9 +333,9 @@ public final class Connection extends AbstractBehavior<ToMain> {
       return this;
     }
     timers.cancel(reply.inReplyTo());
-    if (reply.payload().length > settings.maxPayloadBytes()) {
+    if (reply.payload().length > payloadLimit()) {
       pending.replyTo().tell(pending.request().replyError(IpcError.of(ErrorCode.TOO_LARGE, "Reply of "
-          + reply.payload().length + " bytes exceeds the limit of " + settings.maxPayloadBytes() + " bytes")));
+          + reply.payload().length + " bytes exceeds the limit of " + payloadLimit() + " bytes")));
       return this;
     }
     pending.replyTo().tell(reply);
@@ -369,9 +381,9 @@ public final class Connection extends AbstractBehavior<ToMain> {
     } catch (IpcException e) {
       return refuse(request, e.code(), e.error().message());
     }
-    if (bytes.length > settings.maxPayloadBytes()) {
+    if (bytes.length > payloadLimit()) {
       return refuse(request, ErrorCode.TOO_LARGE, "Reply of " + bytes.length + " bytes exceeds the limit of "
-          + settings.maxPayloadBytes() + " bytes");
+          + payloadLimit() + " bytes");
     }
     outbound.send(request.reply(bytes));
     return checkFlow();
@@ -407,7 +419,7 @@ public final class Connection extends AbstractBehavior<ToMain> {
   // ---- toward the renderer --------------------------------------------------------------------------
 
   private Behavior<ToMain> onPush(Push push) {
-    if (push.envelope().payload().length > settings.maxPayloadBytes()) {
+    if (push.envelope().payload().length > payloadLimit()) {
       getContext().getLog().warn("Not pushing [{}] to renderer [{}]: {} bytes exceed the limit",
           push.envelope().channel(), caller.rendererId(), push.envelope().payload().length);
       return this;
@@ -421,9 +433,9 @@ public final class Connection extends AbstractBehavior<ToMain> {
 
   private Behavior<ToMain> onInvokeRenderer(InvokeRenderer invoke) {
     Envelope request = invoke.request();
-    if (request.payload().length > settings.maxPayloadBytes()) {
+    if (request.payload().length > payloadLimit()) {
       invoke.replyTo().tell(request.replyError(IpcError.of(ErrorCode.TOO_LARGE, "Payload of "
-          + request.payload().length + " bytes exceeds the limit of " + settings.maxPayloadBytes() + " bytes")));
+          + request.payload().length + " bytes exceeds the limit of " + payloadLimit() + " bytes")));
       return this;
     }
     if (behind) {
@@ -550,6 +562,7 @@ public final class Connection extends AbstractBehavior<ToMain> {
   }
 
   private Behavior<ToMain> onPostStop(PostStop signal) {
+    dataPlane.close();
     core.unsubscribeState(stateAdapter);
     core.unsubscribeSystemEvents(systemEventAdapter);
     pendingInvokes.values().forEach(p -> p.replyTo().tell(p.request().replyError(
@@ -565,6 +578,67 @@ public final class Connection extends AbstractBehavior<ToMain> {
       getContext().getLog().info("Renderer [{}] disconnected: {}", caller.rendererId(), reason);
       admission.disconnected(caller.rendererId(), reason);
     }
+  }
+
+  // ---- data plane (docs/PERFORMANCE.md): envelopes over a local socket instead of Artery ---------------
+
+  /** The payload limit of the transport in use: larger over the data plane, Artery's frame otherwise. */
+  private int payloadLimit() {
+    return dataPlane.payloadLimit(settings.maxPayloadBytes());
+  }
+
+  private Behavior<ToMain> onDataPlaneControl(Envelope envelope) {
+    if (DataPlaneWire.OPEN.equals(envelope.channel()) && envelope.isRequest() && !dataPlane.isAttached()) {
+      try {
+        outbound.send(envelope.reply(PayloadCodec.encode(dataPlane.open(getContext().getSelf(), caller.rendererId()))));
+      } catch (IpcException e) {
+        return refuse(envelope, e.code(), e.error().message());
+      }
+      return this;
+    }
+    if (DataPlaneWire.SWITCH.equals(envelope.channel()) && envelope.type() == MessageType.EVENT && dataPlane.isAttached()) {
+      for (Envelope held : dataPlane.rendererSwitched()) {
+        Behavior<ToMain> next = onEnvelope(held);
+        dataPlane.processed();
+        if (next != this) {
+          return next;
+        }
+      }
+      return this;
+    }
+    return refuse(envelope, ErrorCode.VALIDATION, "Misplaced data-plane message on '" + envelope.channel() + "'");
+  }
+
+  private Behavior<ToMain> onDataPlane(DataPlaneServer.Event event) {
+    if (event instanceof DataPlaneServer.Attached attached) {
+      getContext().getLog().debug("Renderer [{}] switched to the data plane", caller.rendererId());
+      dataPlane.attached(attached.session());
+      return this;
+    }
+    if (event instanceof DataPlaneServer.Inbound inbound) {
+      if (dataPlane.hold(inbound.envelope())) {
+        return this;
+      }
+      Envelope envelope = inbound.envelope();
+      Behavior<ToMain> next = DataPlaneWire.isControl(envelope)
+          ? refuse(envelope, ErrorCode.VALIDATION, "Data-plane control messages go over Artery")
+          : onEnvelope(envelope);
+      dataPlane.processed();
+      return next;
+    }
+    if (event instanceof DataPlaneServer.Oversize oversize) {
+      lastHeardNanos = System.nanoTime();
+      return refuse(Envelope.of(DataPlaneWire.OPEN, MessageType.EVENT, new byte[0]), ErrorCode.TOO_LARGE,
+          "Frame of " + oversize.length() + " bytes exceeds the limit of " + oversize.limit() + " bytes");
+    }
+    if (event instanceof DataPlaneServer.Closed closed) {
+      if (closed.malformed()) {
+        return terminateBadRenderer("data plane: " + closed.reason());
+      }
+      reportDisconnect("data plane closed: " + closed.reason());
+      return Behaviors.stopped();
+    }
+    return this;
   }
 
   static MessageType typeFor(Channel<?, ?> channel) {

@@ -1,0 +1,153 @@
+package org.browseros.ipc.protocol.dataplane;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import org.browseros.ipc.protocol.Envelope;
+import org.browseros.ipc.protocol.MessageType;
+
+/**
+ * The wire format of the local data plane (docs/PERFORMANCE.md): length-prefixed frames on a Unix
+ * domain socket, each carrying either the session token (the first frame from the renderer) or one
+ * {@link Envelope}. A fixed binary layout rather than a general-purpose decoder: the payload is
+ * already CBOR bytes, and every field is checked against the frame's own length before it is read,
+ * so a malformed frame fails on a bound check and never allocates more than the frame.
+ *
+ * <pre>
+ * frame    = int32 length | byte kind | body            (length counts kind + body)
+ * TOKEN    = ASCII token bytes
+ * ENVELOPE = byte type | int64 timestamp | str channel | str id | str inReplyTo | payload (the rest)
+ * str      = uint16 length (0xFFFF = null) | UTF-8 bytes
+ * </pre>
+ */
+public final class DataPlaneWire {
+  private DataPlaneWire() {}
+
+  /** The built-in invoke a renderer sends over Artery after its Welcome to ask for the data plane. */
+  public static final String OPEN = "dataplane:open";
+  /** The marker each side sends over Artery after its last envelope there: from then on, the socket only. */
+  public static final String SWITCH = "dataplane:switch";
+
+  public static final byte KIND_TOKEN = 1;
+  public static final byte KIND_ENVELOPE = 2;
+  public static final int HEADER_BYTES = 4;
+  /** Room for the envelope's own fields above its payload (channel, ids, type, timestamp). */
+  public static final int ENVELOPE_OVERHEAD = 64 * 1024;
+  public static final int MAX_TOKEN_BYTES = 128;
+
+  private static final int NULL_STRING = 0xFFFF;
+  private static final MessageType[] TYPES = MessageType.values();
+
+  /** A frame that does not follow this format: the peer is broken or hostile. */
+  public static final class MalformedFrameException extends IOException {
+    public MalformedFrameException(String message) {
+      super(message);
+    }
+  }
+
+  /** Whether this envelope is one of the data plane's own control messages (never an application's). */
+  public static boolean isControl(Envelope envelope) {
+    return OPEN.equals(envelope.channel()) || SWITCH.equals(envelope.channel());
+  }
+
+  /** The switch marker. */
+  public static Envelope switchMarker() {
+    return Envelope.of(SWITCH, MessageType.EVENT, new byte[0]);
+  }
+
+  /** A whole frame (length prefix included), ready to write. */
+  public static ByteBuffer tokenFrame(String token) {
+    byte[] bytes = token.getBytes(StandardCharsets.US_ASCII);
+    ByteBuffer frame = ByteBuffer.allocate(HEADER_BYTES + 1 + bytes.length);
+    frame.putInt(1 + bytes.length).put(KIND_TOKEN).put(bytes).flip();
+    return frame;
+  }
+
+  /** A whole frame (length prefix included), ready to write. */
+  public static ByteBuffer envelopeFrame(Envelope e) {
+    byte[] channel = utf8(e.channel());
+    byte[] id = utf8(e.id());
+    byte[] inReplyTo = utf8(e.inReplyTo());
+    int body = 1 + 1 + 8 + str(channel) + str(id) + str(inReplyTo) + e.payload().length;
+    ByteBuffer frame = ByteBuffer.allocate(HEADER_BYTES + body);
+    frame.putInt(body).put(KIND_ENVELOPE).put((byte) e.type().ordinal()).putLong(e.timestamp());
+    putStr(frame, channel);
+    putStr(frame, id);
+    putStr(frame, inReplyTo);
+    frame.put(e.payload()).flip();
+    return frame;
+  }
+
+  /** The token of a TOKEN frame body (kind byte first). */
+  public static String decodeToken(ByteBuffer body) throws MalformedFrameException {
+    if (!body.hasRemaining() || body.get() != KIND_TOKEN) {
+      throw new MalformedFrameException("expected the session token first");
+    }
+    if (body.remaining() < 1 || body.remaining() > MAX_TOKEN_BYTES) {
+      throw new MalformedFrameException("token of " + body.remaining() + " bytes");
+    }
+    byte[] token = new byte[body.remaining()];
+    body.get(token);
+    return new String(token, StandardCharsets.US_ASCII);
+  }
+
+  /** The envelope of an ENVELOPE frame body (kind byte first); every length is checked first. */
+  public static Envelope decodeEnvelope(ByteBuffer body) throws MalformedFrameException {
+    need(body, 1 + 1 + 8);
+    if (body.get() != KIND_ENVELOPE) {
+      throw new MalformedFrameException("expected an envelope frame");
+    }
+    int type = body.get();
+    if (type < 0 || type >= TYPES.length) {
+      throw new MalformedFrameException("unknown message type " + type);
+    }
+    long timestamp = body.getLong();
+    String channel = getStr(body);
+    String id = getStr(body);
+    String inReplyTo = getStr(body);
+    byte[] payload = new byte[body.remaining()];
+    body.get(payload);
+    return new Envelope(channel, TYPES[type], payload, timestamp, id, inReplyTo);
+  }
+
+  private static byte[] utf8(String s) {
+    if (s == null) {
+      return null;
+    }
+    byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+    if (bytes.length >= NULL_STRING) {
+      throw new IllegalArgumentException("envelope field of " + bytes.length + " bytes");
+    }
+    return bytes;
+  }
+
+  private static int str(byte[] bytes) {
+    return 2 + (bytes == null ? 0 : bytes.length);
+  }
+
+  private static void putStr(ByteBuffer frame, byte[] bytes) {
+    if (bytes == null) {
+      frame.putShort((short) NULL_STRING);
+    } else {
+      frame.putShort((short) bytes.length).put(bytes);
+    }
+  }
+
+  private static String getStr(ByteBuffer body) throws MalformedFrameException {
+    need(body, 2);
+    int length = Short.toUnsignedInt(body.getShort());
+    if (length == NULL_STRING) {
+      return null;
+    }
+    need(body, length);
+    String s = new String(body.array(), body.arrayOffset() + body.position(), length, StandardCharsets.UTF_8);
+    body.position(body.position() + length);
+    return s;
+  }
+
+  private static void need(ByteBuffer body, int bytes) throws MalformedFrameException {
+    if (body.remaining() < bytes) {
+      throw new MalformedFrameException("truncated frame: need " + bytes + " bytes, " + body.remaining() + " left");
+    }
+  }
+}

@@ -1,0 +1,265 @@
+package org.browseros.ipc.protocol.dataplane;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One end of a data-plane socket: length-prefixed frames in both directions.
+ *
+ * <p>One reader thread per socket parses frames and hands each to the {@link Handler} on that
+ * thread (the handler enqueues it straight into its actor, and may block for backpressure). Writes
+ * happen on the caller's thread, with no hand-off: the socket is non-blocking, so a write never
+ * stalls the caller; what the kernel does not take at once is queued, bounded, and flushed by the
+ * reader thread when the socket is writable again. A peer that stops reading until that queue is
+ * full is cut off.
+ *
+ * <p>Frames above {@code maxFrame} are skipped without being buffered and reported to
+ * {@link Handler#oversize}; a length of zero or less is malformed and closes the socket.
+ */
+public final class FrameSocket implements AutoCloseable {
+
+  /** What the reader thread delivers. */
+  public interface Handler {
+    /** A whole frame body (kind byte first), in order. A {@link DataPlaneWire.MalformedFrameException} closes the socket as malformed. */
+    void frame(ByteBuffer body) throws IOException, InterruptedException;
+
+    /** A frame of {@code length} bytes above the limit was skipped unread. */
+    void oversize(int length);
+
+    /** The socket is closed (once): by the peer, by {@link #close}, or on a malformed frame. */
+    void closed(String reason, boolean malformed);
+  }
+
+  private static final int READ_BUFFER = 64 * 1024;
+
+  private final SocketChannel channel;
+  private final Selector selector;
+  private final SelectionKey key;
+  private final int maxFrame;
+  private final long maxPendingBytes;
+  private final Object writeLock = new Object();
+  private final ArrayDeque<ByteBuffer> pending = new ArrayDeque<>();
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final AtomicLong framesIn = new AtomicLong();
+  private final AtomicLong framesOut = new AtomicLong();
+  private long pendingBytes;
+  private volatile Handler handler;
+  private volatile Thread reader;
+
+  /**
+   * @param maxFrame the largest frame body read into memory
+   * @param maxPendingBytes bound on written bytes the peer has not taken yet
+   */
+  public FrameSocket(SocketChannel channel, int maxFrame, long maxPendingBytes) throws IOException {
+    this.channel = channel;
+    this.maxFrame = maxFrame;
+    this.maxPendingBytes = maxPendingBytes;
+    channel.configureBlocking(false);
+    this.selector = Selector.open();
+    this.key = channel.register(selector, SelectionKey.OP_READ);
+  }
+
+  /** Connects to a data-plane socket (a local connect completes at once). */
+  public static SocketChannel connect(Path path) throws IOException {
+    SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+    try {
+      channel.connect(UnixDomainSocketAddress.of(path));
+      return channel;
+    } catch (IOException | RuntimeException e) {
+      channel.close();
+      throw e;
+    }
+  }
+
+  /** Starts the reader thread. */
+  public void start(String threadName, Handler handler) {
+    this.handler = handler;
+    Thread t = new Thread(this::readLoop, threadName);
+    t.setDaemon(true);
+    reader = t;
+    t.start();
+  }
+
+  public SocketChannel channel() {
+    return channel;
+  }
+
+  public long framesIn() {
+    return framesIn.get();
+  }
+
+  public long framesOut() {
+    return framesOut.get();
+  }
+
+  public boolean isOpen() {
+    return !closed.get();
+  }
+
+  /** Writes one whole frame (from {@link DataPlaneWire}) without blocking; queued if the kernel buffer is full. */
+  public void send(ByteBuffer frame) throws IOException {
+    long overflow = -1;
+    synchronized (writeLock) {
+      if (closed.get()) {
+        throw new ClosedChannelException();
+      }
+      if (pending.isEmpty()) {
+        while (frame.hasRemaining() && channel.write(frame) > 0) {
+          // the kernel took part of it: try again until it takes nothing
+        }
+      }
+      if (frame.hasRemaining()) {
+        pending.add(frame);
+        pendingBytes += frame.remaining();
+        if (pendingBytes > maxPendingBytes) {
+          overflow = pendingBytes;
+        } else {
+          key.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
+          selector.wakeup();
+        }
+      }
+      framesOut.incrementAndGet();
+    }
+    if (overflow >= 0) {
+      close("the peer does not read: " + overflow + " bytes queued", false);
+      throw new IOException("data plane closed: the peer does not read");
+    }
+  }
+
+  private void flushPending() throws IOException {
+    synchronized (writeLock) {
+      while (!pending.isEmpty()) {
+        ByteBuffer head = pending.peek();
+        int written = channel.write(head);
+        pendingBytes -= written;
+        if (head.hasRemaining()) {
+          return;
+        }
+        pending.poll();
+      }
+      key.interestOps(SelectionKey.OP_READ);
+    }
+  }
+
+  private void readLoop() {
+    ByteBuffer in = ByteBuffer.allocate(READ_BUFFER);
+    ByteBuffer header = ByteBuffer.allocate(DataPlaneWire.HEADER_BYTES);
+    byte[] body = null;
+    int bodyPos = 0;
+    long skip = 0;
+    String reason = "closed by the peer";
+    boolean malformed = false;
+    try {
+      while (!closed.get()) {
+        selector.select();
+        if (closed.get()) {
+          break;
+        }
+        selector.selectedKeys().clear();
+        if (!key.isValid()) {
+          break;
+        }
+        if ((key.readyOps() & SelectionKey.OP_WRITE) != 0) {
+          flushPending();
+        }
+        if ((key.readyOps() & SelectionKey.OP_READ) == 0) {
+          continue;
+        }
+        int n = channel.read(in);
+        if (n < 0) {
+          break;
+        }
+        in.flip();
+        while (in.hasRemaining()) {
+          if (skip > 0) {
+            int k = (int) Math.min(skip, in.remaining());
+            in.position(in.position() + k);
+            skip -= k;
+            continue;
+          }
+          if (body == null) {
+            while (header.hasRemaining() && in.hasRemaining()) {
+              header.put(in.get());
+            }
+            if (header.hasRemaining()) {
+              break;
+            }
+            int length = header.flip().getInt();
+            header.clear();
+            if (length <= 0) {
+              throw new DataPlaneWire.MalformedFrameException("frame length " + length);
+            }
+            if (length > maxFrame) {
+              handler.oversize(length);
+              skip = length;
+              continue;
+            }
+            body = new byte[length];
+            bodyPos = 0;
+          }
+          int k = Math.min(body.length - bodyPos, in.remaining());
+          in.get(body, bodyPos, k);
+          bodyPos += k;
+          if (bodyPos == body.length) {
+            byte[] frame = body;
+            body = null;
+            framesIn.incrementAndGet();
+            handler.frame(ByteBuffer.wrap(frame));
+          }
+        }
+        in.clear();
+      }
+    } catch (DataPlaneWire.MalformedFrameException e) {
+      reason = "malformed frame: " + e.getMessage();
+      malformed = true;
+    } catch (InterruptedException e) {
+      reason = "closed";
+    } catch (IOException | RuntimeException e) {
+      reason = closed.get() ? "closed" : "read failed: " + e;
+    } finally {
+      close(reason, malformed);
+      try {
+        selector.close();
+      } catch (IOException e) {
+        // closing anyway
+      }
+    }
+  }
+
+  /** Closes the socket; the handler hears of it once. */
+  public void close(String reason, boolean malformed) {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      channel.close();
+    } catch (IOException e) {
+      // closing anyway
+    }
+    selector.wakeup();
+    Thread t = reader;
+    if (t != null && t != Thread.currentThread()) {
+      // A reader blocked on backpressure must not wait for a consumer that is gone.
+      t.interrupt();
+    }
+    Handler h = handler;
+    if (h != null) {
+      h.closed(reason, malformed);
+    }
+  }
+
+  @Override
+  public void close() {
+    close("closed", false);
+  }
+}

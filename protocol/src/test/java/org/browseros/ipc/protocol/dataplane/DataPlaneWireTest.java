@@ -1,0 +1,65 @@
+package org.browseros.ipc.protocol.dataplane;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.ByteBuffer;
+import org.browseros.ipc.protocol.Envelope;
+import org.browseros.ipc.protocol.MessageType;
+import org.junit.jupiter.api.Test;
+
+class DataPlaneWireTest {
+
+  /** The frame's body, as the reader hands it over (without the length prefix). */
+  private static ByteBuffer body(ByteBuffer frame) {
+    int length = frame.getInt();
+    assertEquals(frame.remaining(), length, "the length prefix counts the rest of the frame");
+    byte[] bytes = new byte[length];
+    frame.get(bytes);
+    return ByteBuffer.wrap(bytes);
+  }
+
+  @Test
+  void shouldCarryEnvelopesUnchanged() throws Exception {
+    Envelope request = Envelope.command("app:echo", new byte[] {1, 2, 3});
+    Envelope reply = request.reply(new byte[100_000]);
+    Envelope empty = new Envelope("ü:ß", MessageType.SYSTEM_EVENT, new byte[0], 0, "id", null);
+    for (Envelope e : new Envelope[] {request, reply, empty}) {
+      assertEquals(e, DataPlaneWire.decodeEnvelope(body(DataPlaneWire.envelopeFrame(e))));
+    }
+  }
+
+  @Test
+  void shouldCarryTheToken() throws Exception {
+    assertEquals("abc123", DataPlaneWire.decodeToken(body(DataPlaneWire.tokenFrame("abc123"))));
+  }
+
+  @Test
+  void shouldRefuseMalformedEnvelopeFrames() {
+    ByteBuffer good = body(DataPlaneWire.envelopeFrame(Envelope.command("app:echo", new byte[] {1})));
+    byte[] bytes = good.array();
+
+    byte[] truncated = java.util.Arrays.copyOf(bytes, 14);
+    assertThrows(DataPlaneWire.MalformedFrameException.class, () -> DataPlaneWire.decodeEnvelope(ByteBuffer.wrap(truncated)));
+
+    byte[] badType = bytes.clone();
+    badType[1] = 42;
+    assertThrows(DataPlaneWire.MalformedFrameException.class, () -> DataPlaneWire.decodeEnvelope(ByteBuffer.wrap(badType)));
+
+    byte[] longString = bytes.clone();
+    longString[10] = (byte) 0x7F; // channel length far beyond the frame
+    assertThrows(DataPlaneWire.MalformedFrameException.class, () -> DataPlaneWire.decodeEnvelope(ByteBuffer.wrap(longString)));
+
+    byte[] token = body(DataPlaneWire.tokenFrame("t")).array();
+    assertThrows(DataPlaneWire.MalformedFrameException.class, () -> DataPlaneWire.decodeEnvelope(ByteBuffer.wrap(token)));
+  }
+
+  @Test
+  void shouldRefuseMalformedTokenFrames() {
+    assertThrows(DataPlaneWire.MalformedFrameException.class, () -> DataPlaneWire.decodeToken(ByteBuffer.wrap(new byte[] {1})));
+    assertThrows(DataPlaneWire.MalformedFrameException.class,
+        () -> DataPlaneWire.decodeToken(body(DataPlaneWire.tokenFrame("x".repeat(DataPlaneWire.MAX_TOKEN_BYTES + 1)))));
+    ByteBuffer envelope = body(DataPlaneWire.envelopeFrame(Envelope.command("app:echo", new byte[0])));
+    assertThrows(DataPlaneWire.MalformedFrameException.class, () -> DataPlaneWire.decodeToken(envelope));
+  }
+}
