@@ -103,6 +103,11 @@ class RendererReconnectTest {
           })
           .onMessage(Envelope.class, e -> {
             if (!down.get() && e.isRequest()) {
+              if (org.browseros.ipc.protocol.dataplane.DataPlaneWire.isControl(e)) {
+                // This scripted main offers no data plane: the client stays on Artery.
+                hello.renderer().tell(e.replyError(IpcError.of(ErrorCode.NOT_FOUND, "no data plane")));
+                return Behaviors.same();
+              }
               runs.computeIfAbsent(e.id(), id -> new AtomicInteger()).incrementAndGet();
               hello.renderer().tell(e.reply(e.payload()));
             }
