@@ -29,10 +29,12 @@ import net.jpountz.lz4.LZ4SafeDecompressor;
  * tokens are refused, and no polymorphic type information is honoured. Readers and writers are
  * built once per type and reused (they are immutable and thread-safe).
  *
- * <p>Large payloads are compressed: {@link #encode} turns CBOR of at least
- * {@link #compressAbove()} bytes (32 KiB by default, system property
- * {@code browseros.payload.compress-above}, 0 = never) into an lz4 block when that is smaller, and
- * every decode inflates it again. The compressed form is self-describing, so it travels on every
+ * <p>Large payloads may be compressed: with a threshold set (system property
+ * {@code browseros.payload.compress-above}, e.g. 32768, or {@link #configureCompression}; off by
+ * default, because on loopback lz4 costs more CPU than the copying it saves, see
+ * docs/PERFORMANCE.md), {@link #encode} turns CBOR of at least that many bytes into an lz4 block
+ * when that is smaller. Every decode inflates compressed payloads whatever the local setting, so
+ * a sender may turn it on alone (e.g. a remote renderer). The compressed form is self-describing, so it travels on every
  * transport inside the ordinary {@link Envelope} payload: {@code FF 'L' 'Z' '4'}, the original
  * length as a 4-byte big-endian int, then the lz4 block. {@code FF} (a CBOR "break") never starts a
  * CBOR data item, so it cannot be mistaken for a plain payload. The length comes first so that a
@@ -63,6 +65,7 @@ public final class PayloadCodec {
   private static final byte[] LZ4_MAGIC = {(byte) 0xFF, 'L', 'Z', '4'};
   /** Magic plus the original length. */
   public static final int COMPRESSED_HEADER_BYTES = 8;
+  /** The threshold to use when compression is wanted; compression itself is off by default. */
   public static final int DEFAULT_COMPRESS_ABOVE = 32 * 1024;
   /** The cap of {@link #decode} and {@link #toJson}; callers with a smaller limit check first. */
   public static final int DEFAULT_MAX_DECOMPRESSED = 4 << 20;
@@ -72,8 +75,7 @@ public final class PayloadCodec {
   private static final LZ4Compressor COMPRESSOR = LZ4.fastCompressor();
   private static final LZ4SafeDecompressor DECOMPRESSOR = LZ4.safeDecompressor();
 
-  private static volatile int compressAbove =
-      Integer.getInteger("browseros.payload.compress-above", DEFAULT_COMPRESS_ABOVE);
+  private static volatile int compressAbove = Integer.getInteger("browseros.payload.compress-above", 0);
   private static volatile int maxDecompressed =
       Integer.getInteger("browseros.payload.max-decompressed", DEFAULT_MAX_DECOMPRESSED);
 
@@ -104,8 +106,8 @@ public final class PayloadCodec {
   }
 
   /**
-   * Encodes a payload record (or a {@link JsonNode}) as CBOR, compressed when it is at least
-   * {@link #compressAbove()} bytes and compression makes it smaller.
+   * Encodes a payload record (or a {@link JsonNode}) as CBOR, compressed when a threshold is set,
+   * the CBOR is at least {@link #compressAbove()} bytes and compression makes it smaller.
    */
   public static byte[] encode(Object payload) {
     return compress(encodeUncompressed(payload), compressAbove);

@@ -28,10 +28,28 @@ class PayloadCompressionTest {
     return sb.substring(0, bytes);
   }
 
+  private static byte[] encodeCompressed(Object payload) {
+    return PayloadCodec.compress(PayloadCodec.encodeUncompressed(payload), PayloadCodec.DEFAULT_COMPRESS_ABOVE);
+  }
+
+  @Test
+  void shouldNotCompressUnlessAThresholdIsSet() {
+    byte[] large = PayloadCodec.encodeUncompressed(new Page(text(256 * 1024)));
+    assertEquals(0, PayloadCodec.compressAbove());
+    assertArrayEquals(large, PayloadCodec.encode(new Page(text(256 * 1024))));
+    assertArrayEquals(large, PayloadCodec.compress(large, 0));
+    PayloadCodec.configureCompression(PayloadCodec.DEFAULT_COMPRESS_ABOVE, PayloadCodec.DEFAULT_MAX_DECOMPRESSED);
+    try {
+      assertTrue(PayloadCodec.isCompressed(PayloadCodec.encode(new Page(text(256 * 1024)))));
+    } finally {
+      PayloadCodec.configureCompression(0, PayloadCodec.DEFAULT_MAX_DECOMPRESSED);
+    }
+  }
+
   @Test
   void shouldCompressALargeTextPayloadAndDecodeItBack() {
     Page page = new Page(text(256 * 1024));
-    byte[] wire = PayloadCodec.encode(page);
+    byte[] wire = encodeCompressed(page);
     assertTrue(PayloadCodec.isCompressed(wire));
     assertTrue(wire.length < 64 * 1024, "256 KiB of text took " + wire.length + " bytes");
     assertEquals(PayloadCodec.encodeUncompressed(page).length, PayloadCodec.decodedLength(wire));
@@ -41,7 +59,7 @@ class PayloadCompressionTest {
 
   @Test
   void shouldLeaveSmallAndIncompressiblePayloadsPlain() {
-    byte[] small = PayloadCodec.encode(new Page(text(1000)));
+    byte[] small = encodeCompressed(new Page(text(1000)));
     assertFalse(PayloadCodec.isCompressed(small));
     assertArrayEquals(PayloadCodec.encodeUncompressed(new Page(text(1000))), small);
 
@@ -113,7 +131,7 @@ class PayloadCompressionTest {
   void shouldKeepStrictDecodingBehindDecompression() {
     // A compressed payload gets the same strict checks as a plain one: unknown fields are refused.
     JsonNode tree = PayloadCodec.parseJson("{\"title\":\"" + "a".repeat(40_000) + "\",\"admin\":true}");
-    byte[] wire = PayloadCodec.encode(tree);
+    byte[] wire = encodeCompressed(tree);
     assertTrue(PayloadCodec.isCompressed(wire));
     assertEquals(ErrorCode.VALIDATION, assertThrows(IpcException.class, () -> PayloadCodec.decode(wire, WindowCreate.class)).code());
   }
@@ -121,7 +139,7 @@ class PayloadCompressionTest {
   @Test
   void shouldTravelInsideAnEnvelopeUnchanged() {
     Page page = new Page(text(100 * 1024));
-    Envelope envelope = Envelope.command("app:page", PayloadCodec.encode(page));
+    Envelope envelope = Envelope.command("app:page", encodeCompressed(page));
     assertTrue(envelope.payload().length < 100 * 1024);
     assertEquals(page, PayloadCodec.decode(envelope.payload(), Page.class));
   }
