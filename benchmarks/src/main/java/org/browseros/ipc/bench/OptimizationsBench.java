@@ -118,6 +118,7 @@ public final class OptimizationsBench {
     System.out.println("| window | deltas per burst | wire bytes per burst | encode+decode+apply per burst (ms) |"
         + " burst start → last applied, p50 / max (ms) | gaps | load |");
     System.out.println("|---|---|---|---|---|---|---|");
+    List<String> loneChanges = new ArrayList<>();
     for (Duration window : List.of(Duration.ZERO, Duration.ofMillis(5))) {
       ActorSystem<SpawnProtocol.Command> system = ActorSystem.create(SpawnProtocol.create(), "debounce-bench");
       try {
@@ -146,12 +147,25 @@ public final class OptimizationsBench {
           spans[b] = figures.lastAppliedAt - start;
           Thread.sleep(20);
         }
+        // Lone changes, a quiet 30 ms apart: what the window costs a change that is not in a burst.
+        long[] lone = new long[Math.max(5, bursts / 4)];
+        for (int k = 0; k < lone.length; k++) {
+          long before = figures.version;
+          long start = System.nanoTime();
+          hub.tell(new StateHub.Put("tabs/t" + k, tab(k, 10_000 + k)));
+          awaitVersion(figures, before + 1);
+          lone[k] = figures.lastAppliedAt - start;
+          Thread.sleep(30);
+        }
+        Arrays.sort(lone);
+        loneChanges.add(String.format(Locale.ROOT, "| %s | %.2f | %.2f |", windowName(window),
+            lone[lone.length / 2] / 1e6, lone[lone.length - 1] / 1e6));
         long deltas = figures.deltas.get() - baseDeltas;
         long bytes = figures.bytes.get() - baseBytes;
         long nanos = figures.pipelineNanos.get() - baseNanos;
         Arrays.sort(spans);
         System.out.printf(Locale.ROOT, "| %s | %.1f | %,d | %.2f | %.2f / %.2f | %d | %s |%n",
-            window.isZero() ? "0 (off, before)" : window.toMillis() + " ms (after)",
+            windowName(window),
             (double) deltas / bursts, bytes / bursts, nanos / 1e6 / bursts,
             spans[bursts / 2] / 1e6, spans[bursts - 1] / 1e6, figures.gaps.get(), loadAverage1());
       } finally {
@@ -160,6 +174,16 @@ public final class OptimizationsBench {
       }
     }
     System.out.println();
+    System.out.println("A lone change (quiet before and after): put until applied by the replica.");
+    System.out.println();
+    System.out.println("| window | p50 (ms) | max (ms) |");
+    System.out.println("|---|---|---|");
+    loneChanges.forEach(System.out::println);
+    System.out.println();
+  }
+
+  private static String windowName(Duration window) {
+    return window.isZero() ? "0 (off, before)" : window.toMillis() + " ms (after)";
   }
 
   private static <T> ActorRef<T> spawn(ActorSystem<SpawnProtocol.Command> system, Behavior<T> behavior, String name)

@@ -25,10 +25,13 @@ import org.browseros.ipc.protocol.state.StateSync;
  * snapshot at once, then deltas. Domain actors put their state after each persisted change and
  * after recovery; the hub itself is not persisted (it is rebuilt by those puts).
  *
- * <p>With a debounce window ({@code browseros.state.debounce}, 0 = off) the changes of a burst are
- * collected and go out as one delta at most one window after the first of them, with the final
- * values. The version counts published deltas, so a replica still sees {@code version + 1} or a
- * gap. A snapshot is never delayed: pending changes are published first, then the snapshot.
+ * <p>With a debounce window ({@code browseros.state.debounce}, 0 = off) a change after a quiet
+ * window goes out at once; the changes that follow within the window are collected and go out as
+ * one delta with their final values when it ends, and so on while changes keep coming. A burst
+ * thus costs two deltas (its first change, then the rest), a lone change costs no delay, and no
+ * change waits longer than one window. The version counts published deltas, so a replica still
+ * sees {@code version + 1} or a gap. A snapshot is never delayed: pending changes are published
+ * first, then the snapshot.
  */
 public final class StateHub extends AbstractBehavior<StateHub.Command> {
 
@@ -127,16 +130,20 @@ public final class StateHub extends AbstractBehavior<StateHub.Command> {
     return this;
   }
 
-  // The timer starts with the first change of a burst and is not restarted, so no change waits
-  // longer than one window however long the burst lasts.
+  // The timer runs while deltas went out within the last window: no timer means quiet, so the
+  // change goes out now and opens a window; with one, it waits for the window's end.
   private void scheduleFlush() {
     if (!timers.isTimerActive(Flush.INSTANCE)) {
+      flushPending();
       timers.startSingleTimer(Flush.INSTANCE, debounce);
     }
   }
 
   private Behavior<Command> onFlush() {
-    flushPending();
+    if (!pendingSet.isEmpty() || !pendingRemoved.isEmpty()) {
+      flushPending();
+      timers.startSingleTimer(Flush.INSTANCE, debounce);
+    }
     return this;
   }
 

@@ -55,11 +55,12 @@ class StateHubDebounceTest {
   }
 
   @Test
-  void shouldTurnABurstIntoOneDeltaWithTheFinalValues() {
+  void shouldTurnABurstIntoItsFirstChangeAndOneDeltaWithTheFinalValues() {
     ActorRef<StateHub.Command> hub = testKit.spawn(StateHub.create(WINDOW));
     hub.tell(new StateHub.Put("tabs/gone", IntNode.valueOf(0)));
     TestProbe<StateSync> subscriber = subscribed(hub);
-    long before = 1;
+    // A quiet window passes: the next change is the first of a burst.
+    manualTime.timePasses(WINDOW);
 
     Map<String, JsonNode> expected = new HashMap<>();
     for (int i = 0; i < 100; i++) {
@@ -70,21 +71,27 @@ class StateHubDebounceTest {
     hub.tell(new StateHub.Put("tabs/brief", IntNode.valueOf(1)));
     hub.tell(new StateHub.Remove("tabs/brief"));
 
-    StateSync delta = nextDelta(subscriber);
-    assertEquals(new StateSync(before + 1, false, expected, List.of("tabs/gone", "tabs/brief")), delta);
+    // The first change goes out at once, without time passing ...
+    assertEquals(new StateSync(2, false, Map.of("tabs/t0", IntNode.valueOf(0)), List.of()), subscriber.receiveMessage());
+    subscriber.expectNoMessage(Duration.ofMillis(100));
+    // ... the other 102 as one delta with the final values when the window ends.
+    assertEquals(new StateSync(3, false, expected, List.of("tabs/gone", "tabs/brief")), nextDelta(subscriber));
     manualTime.expectNoMessageFor(WINDOW.multipliedBy(4), subscriber);
   }
 
   @Test
-  void shouldSendASingleChangeOnceTheWindowPassesWithoutWaitingForMore() {
+  void shouldSendALoneChangeAtOnceAndHoldTheNextOneForTheWindow() {
     ActorRef<StateHub.Command> hub = testKit.spawn(StateHub.create(WINDOW));
     TestProbe<StateSync> subscriber = subscribed(hub);
 
     hub.tell(new StateHub.Put("settings/zoom", IntNode.valueOf(110)));
+    assertEquals(new StateSync(1, false, Map.of("settings/zoom", IntNode.valueOf(110)), List.of()),
+        subscriber.receiveMessage());
+    hub.tell(new StateHub.Put("settings/zoom", IntNode.valueOf(120)));
     // Held while no time passes ...
     subscriber.expectNoMessage(Duration.ofMillis(200));
     // ... and out as soon as the window has.
-    assertEquals(new StateSync(1, false, Map.of("settings/zoom", IntNode.valueOf(110)), List.of()),
+    assertEquals(new StateSync(2, false, Map.of("settings/zoom", IntNode.valueOf(120)), List.of()),
         nextDelta(subscriber));
   }
 
@@ -97,15 +104,14 @@ class StateHubDebounceTest {
     hub.tell(new StateHub.Put("tabs/b", IntNode.valueOf(2)));
     TestProbe<StateSync> asker = testKit.createTestProbe();
     hub.tell(new StateHub.GetSnapshot(asker.getRef()));
-    // No time passed: the snapshot answers at once, the pending changes went out just before it.
-    StateSync snapshot = asker.receiveMessage();
-    assertEquals(new StateSync(1, true, Map.of("tabs/a", IntNode.valueOf(1), "tabs/b", IntNode.valueOf(2)), List.of()),
-        snapshot);
-    assertEquals(new StateSync(1, false, Map.of("tabs/a", IntNode.valueOf(1), "tabs/b", IntNode.valueOf(2)), List.of()),
-        early.receiveMessage());
+    // No time passed: the snapshot answers at once, the pending change went out just before it.
+    assertEquals(new StateSync(2, true, Map.of("tabs/a", IntNode.valueOf(1), "tabs/b", IntNode.valueOf(2)), List.of()),
+        asker.receiveMessage());
+    assertEquals(new StateSync(1, false, Map.of("tabs/a", IntNode.valueOf(1)), List.of()), early.receiveMessage());
+    assertEquals(new StateSync(2, false, Map.of("tabs/b", IntNode.valueOf(2)), List.of()), early.receiveMessage());
 
     hub.tell(new StateHub.Put("tabs/a", IntNode.valueOf(3)));
-    assertEquals(2, nextDelta(early).version());
+    assertEquals(3, early.receiveMessage().version());
   }
 
   @Test
