@@ -73,6 +73,7 @@ public final class MainNode implements AutoCloseable {
    * {@code ipcMain} before this call are in place before the first renderer connects.
    */
   public static MainNode start(Config config, IpcMain ipcMain) throws Exception {
+    ipcMain.configure(config);
     Path dataDir = Path.of(config.getString("browseros.data-dir"));
     createOwnerOnlyDirectory(dataDir);
     GatewaySettings settings = GatewaySettings.fromConfig(config);

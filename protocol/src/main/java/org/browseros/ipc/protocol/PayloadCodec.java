@@ -15,7 +15,12 @@ import com.fasterxml.jackson.dataformat.cbor.CBORFactory;
 import com.fasterxml.jackson.dataformat.cbor.databind.CBORMapper;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.concurrent.ConcurrentHashMap;
+import net.jpountz.lz4.LZ4Compressor;
+import net.jpountz.lz4.LZ4Exception;
+import net.jpountz.lz4.LZ4Factory;
+import net.jpountz.lz4.LZ4SafeDecompressor;
 
 /**
  * Encodes payloads to CBOR bytes and decodes them by the channel's declared type.
@@ -23,6 +28,18 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Decoding is strict: unknown fields, nulls for primitives, numbers for enums and trailing
  * tokens are refused, and no polymorphic type information is honoured. Readers and writers are
  * built once per type and reused (they are immutable and thread-safe).
+ *
+ * <p>Large payloads may be compressed: with a threshold set (system property
+ * {@code browseros.payload.compress-above}, e.g. 32768, or {@link #configureCompression}; off by
+ * default, because on loopback lz4 costs more CPU than the copying it saves, see
+ * docs/PERFORMANCE.md), {@link #encode} turns CBOR of at least that many bytes into an lz4 block
+ * when that is smaller. Every decode inflates compressed payloads whatever the local setting, so
+ * a sender may turn it on alone (e.g. a remote renderer). The compressed form is self-describing, so it travels on every
+ * transport inside the ordinary {@link Envelope} payload: {@code FF 'L' 'Z' '4'}, the original
+ * length as a 4-byte big-endian int, then the lz4 block. {@code FF} (a CBOR "break") never starts a
+ * CBOR data item, so it cannot be mistaken for a plain payload. The length comes first so that a
+ * receiver refuses a payload that would inflate beyond its limit (TOO_LARGE) before allocating
+ * anything: {@link #decodedLength} for the check, {@link #decompress} with a cap.
  */
 public final class PayloadCodec {
   /** Nesting depth and string length ceilings applied while parsing untrusted payloads. */
@@ -41,7 +58,26 @@ public final class PayloadCodec {
       JsonMapper.builder(new com.fasterxml.jackson.core.JsonFactoryBuilder().streamReadConstraints(CONSTRAINTS).build()));
 
   private static final ConcurrentHashMap<Class<?>, ObjectReader> READERS = new ConcurrentHashMap<>();
+  private static final ConcurrentHashMap<Class<?>, ObjectReader> JSON_READERS = new ConcurrentHashMap<>();
   private static final ObjectWriter WRITER = CBOR.writer();
+
+  /** Compressed payloads start with these bytes; 0xFF never starts a CBOR data item. */
+  private static final byte[] LZ4_MAGIC = {(byte) 0xFF, 'L', 'Z', '4'};
+  /** Magic plus the original length. */
+  public static final int COMPRESSED_HEADER_BYTES = 8;
+  /** The threshold to use when compression is wanted; compression itself is off by default. */
+  public static final int DEFAULT_COMPRESS_ABOVE = 32 * 1024;
+  /** The cap of {@link #decode} and {@link #toJson}; callers with a smaller limit check first. */
+  public static final int DEFAULT_MAX_DECOMPRESSED = 4 << 20;
+
+  // Thread-safe and stateless; fastestInstance prefers the JNI build, else the fastest pure-Java one.
+  private static final LZ4Factory LZ4 = LZ4Factory.fastestInstance();
+  private static final LZ4Compressor COMPRESSOR = LZ4.fastCompressor();
+  private static final LZ4SafeDecompressor DECOMPRESSOR = LZ4.safeDecompressor();
+
+  private static volatile int compressAbove = Integer.getInteger("browseros.payload.compress-above", 0);
+  private static volatile int maxDecompressed =
+      Integer.getInteger("browseros.payload.max-decompressed", DEFAULT_MAX_DECOMPRESSED);
 
   private PayloadCodec() {}
 
@@ -69,8 +105,16 @@ public final class PayloadCodec {
         .build();
   }
 
-  /** Encodes a payload record (or a {@link JsonNode}) as CBOR. */
+  /**
+   * Encodes a payload record (or a {@link JsonNode}) as CBOR, compressed when a threshold is set,
+   * the CBOR is at least {@link #compressAbove()} bytes and compression makes it smaller.
+   */
   public static byte[] encode(Object payload) {
+    return compress(encodeUncompressed(payload), compressAbove);
+  }
+
+  /** Encodes a payload record (or a {@link JsonNode}) as plain CBOR, never compressed. */
+  public static byte[] encodeUncompressed(Object payload) {
     if (payload == null) {
       return new byte[0];
     }
@@ -81,6 +125,112 @@ public final class PayloadCodec {
     }
   }
 
+  // ---- compression ---------------------------------------------------------------------------------
+
+  /** Payloads of at least this many CBOR bytes are compressed by {@link #encode}; 0 = never. */
+  public static int compressAbove() {
+    return compressAbove;
+  }
+
+  /** The cap on the inflated size applied by {@link #decode} and {@link #toJson}. */
+  public static int maxDecompressed() {
+    return maxDecompressed;
+  }
+
+  /**
+   * Sets this process's compression threshold (0 = never compress) and decompression cap; the
+   * system properties {@code browseros.payload.compress-above} and
+   * {@code browseros.payload.max-decompressed} set them at start.
+   */
+  public static void configureCompression(int compressAboveBytes, int maxDecompressedBytes) {
+    if (compressAboveBytes < 0 || maxDecompressedBytes < 0) {
+      throw new IllegalArgumentException("Compression threshold and cap must not be negative");
+    }
+    compressAbove = compressAboveBytes;
+    maxDecompressed = maxDecompressedBytes;
+  }
+
+  /**
+   * The lz4 form of {@code cbor} when it is at least {@code threshold} bytes (0 = never) and the
+   * compressed form is smaller; else {@code cbor} itself.
+   */
+  public static byte[] compress(byte[] cbor, int threshold) {
+    if (threshold <= 0 || cbor == null || cbor.length < threshold || isCompressed(cbor)) {
+      return cbor;
+    }
+    int bound = COMPRESSOR.maxCompressedLength(cbor.length);
+    byte[] out = new byte[COMPRESSED_HEADER_BYTES + bound];
+    System.arraycopy(LZ4_MAGIC, 0, out, 0, LZ4_MAGIC.length);
+    ByteBuffer.wrap(out, LZ4_MAGIC.length, 4).putInt(cbor.length);
+    int written = COMPRESSOR.compress(cbor, 0, cbor.length, out, COMPRESSED_HEADER_BYTES, bound);
+    int total = COMPRESSED_HEADER_BYTES + written;
+    if (total >= cbor.length) {
+      return cbor;
+    }
+    return java.util.Arrays.copyOf(out, total);
+  }
+
+  /** True when the bytes are a compressed payload (they start with the lz4 magic). */
+  public static boolean isCompressed(byte[] bytes) {
+    if (bytes == null || bytes.length < LZ4_MAGIC.length) {
+      return false;
+    }
+    for (int i = 0; i < LZ4_MAGIC.length; i++) {
+      if (bytes[i] != LZ4_MAGIC[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * The size the payload has once inflated, read from the header only: its length when it is not
+   * compressed, the declared original length when it is ({@link Integer#MAX_VALUE} for a negative
+   * one). For size checks before anything is allocated.
+   */
+  public static int decodedLength(byte[] bytes) {
+    if (bytes == null) {
+      return 0;
+    }
+    if (!isCompressed(bytes) || bytes.length < COMPRESSED_HEADER_BYTES) {
+      return bytes.length;
+    }
+    int declared = ByteBuffer.wrap(bytes, LZ4_MAGIC.length, 4).getInt();
+    return declared < 0 ? Integer.MAX_VALUE : declared;
+  }
+
+  /**
+   * The plain CBOR of a payload: the bytes themselves when not compressed, else inflated.
+   *
+   * @throws IpcException TOO_LARGE when the declared size exceeds {@code maxBytes} (checked before
+   *     allocating), VALIDATION when the compressed bytes are corrupt or do not match their header
+   */
+  public static byte[] decompress(byte[] bytes, int maxBytes) {
+    if (!isCompressed(bytes)) {
+      return bytes;
+    }
+    if (bytes.length < COMPRESSED_HEADER_BYTES) {
+      throw new IpcException(ErrorCode.VALIDATION, "Truncated compressed payload header");
+    }
+    int declared = decodedLength(bytes);
+    if (declared > maxBytes) {
+      throw new IpcException(ErrorCode.TOO_LARGE, "Compressed payload inflates to " + declared
+          + " bytes, over the limit of " + maxBytes + " bytes");
+    }
+    byte[] out = new byte[declared];
+    int inflated;
+    try {
+      inflated = DECOMPRESSOR.decompress(bytes, COMPRESSED_HEADER_BYTES, bytes.length - COMPRESSED_HEADER_BYTES, out, 0, declared);
+    } catch (LZ4Exception e) {
+      throw new IpcException(ErrorCode.VALIDATION, "Corrupt compressed payload: " + e.getMessage());
+    }
+    if (inflated != declared) {
+      throw new IpcException(ErrorCode.VALIDATION, "Compressed payload inflates to " + inflated
+          + " bytes, not the " + declared + " its header declares");
+    }
+    return out;
+  }
+
   /**
    * Decodes CBOR bytes as the given type. An empty payload decodes as an empty object, so that
    * {@code invoke("power:state")} needs no payload.
@@ -88,15 +238,23 @@ public final class PayloadCodec {
    * @throws IpcException with {@link ErrorCode#VALIDATION} when the bytes do not fit the type
    */
   public static <T> T decode(byte[] bytes, Class<T> type) {
+    return decode(bytes, type, maxDecompressed);
+  }
+
+  /**
+   * Like {@link #decode(byte[], Class)}, inflating a compressed payload to at most
+   * {@code maxDecompressedBytes} (TOO_LARGE beyond, refused before allocating).
+   */
+  public static <T> T decode(byte[] bytes, Class<T> type, int maxDecompressedBytes) {
     if (type == Void.class) {
       return null;
     }
     ObjectReader reader = READERS.computeIfAbsent(type, CBOR::readerFor);
     try {
       if (bytes == null || bytes.length == 0) {
-        return JSON.readerFor(type).readValue("{}");
+        return JSON_READERS.computeIfAbsent(type, JSON::readerFor).readValue("{}");
       }
-      return reader.readValue(bytes);
+      return reader.readValue(decompress(bytes, maxDecompressedBytes));
     } catch (IOException e) {
       throw new IpcException(ErrorCode.VALIDATION, "Invalid payload for " + type.getSimpleName() + ": " + describe(e));
     }
@@ -108,7 +266,7 @@ public final class PayloadCodec {
       return JSON.nullNode();
     }
     try {
-      return CBOR.readTree(bytes);
+      return CBOR.readTree(decompress(bytes, maxDecompressed));
     } catch (IOException e) {
       throw new IpcException(ErrorCode.VALIDATION, "Undecodable payload: " + describe(e));
     }

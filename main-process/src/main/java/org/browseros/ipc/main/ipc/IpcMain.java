@@ -1,6 +1,8 @@
 package org.browseros.ipc.main.ipc;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigValue;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -10,12 +12,19 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
 import org.browseros.ipc.protocol.Channel;
 import org.browseros.ipc.protocol.Channels;
 import org.browseros.ipc.protocol.Direction;
 import org.browseros.ipc.protocol.ErrorCode;
 import org.browseros.ipc.protocol.IpcException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The Electron-shaped API for application code in the main process: {@code handle} answers
@@ -26,8 +35,21 @@ import org.browseros.ipc.protocol.IpcException;
  * per renderer and in the order that renderer sent them (across {@code send} and {@code invoke});
  * messages of different renderers may run concurrently, so handler code must be thread-safe. A
  * handler that returns a {@link CompletionStage} does not hold up later messages.
+ *
+ * <p>Pushes toward renderers ({@link #sendTo}, {@link #broadcast}) on a throttled channel
+ * ({@link #throttle}, config {@code browseros.ipc.throttle}) go out at most once per interval per
+ * renderer and key: the first at once, later ones of the same interval coalesced so that only the
+ * latest is sent when the interval ends. The throttle sits here, before encoding, so a coalesced
+ * value is never encoded nor queued on a connection; the price is that a trailing value may be
+ * overtaken by later pushes on other channels (order is kept per channel and key).
+ *
+ * <p>As Node's EventEmitter, a warning is logged once per channel when its listener count passes
+ * {@link #getMaxListeners()} (default 10, config {@code browseros.ipc.max-listeners}, 0 = no limit).
  */
 public final class IpcMain {
+  private static final Logger log = LoggerFactory.getLogger(IpcMain.class);
+
+  public static final int DEFAULT_MAX_LISTENERS = 10;
 
   /** Answers an invoke with a value. Any exception reaches the caller as an error with its message. */
   @FunctionalInterface
@@ -64,13 +86,69 @@ public final class IpcMain {
     Set<String> connected();
   }
 
+  /** Runs a task after a delay; the throttle's clock, replaceable in tests. */
+  public interface Scheduler {
+    void schedule(Runnable task, long delayNanos);
+  }
+
+  private record Throttle(long intervalNanos, Function<Object, String> keyOf) {}
+
+  /** One throttled stream: a renderer ("*" for broadcast), a channel and a key of the payload. */
+  private record GateKey(String target, String channel, String key) {}
+
+  private static final class Gate {
+    long lastSentNanos;
+    boolean ticking;
+    boolean dead;
+    Object pending;
+    boolean hasPending;
+    Channel<?, ?> channel;
+  }
+
   private final Map<String, RegisteredHandler<?, ?>> handlers = new ConcurrentHashMap<>();
   private final Map<String, List<RegisteredListener<?>>> listeners = new ConcurrentHashMap<>();
+  private final Set<String> warnedChannels = ConcurrentHashMap.newKeySet();
+  private final Map<String, Throttle> throttles = new ConcurrentHashMap<>();
+  private final Map<GateKey, Gate> gates = new ConcurrentHashMap<>();
   private final Duration defaultInvokeTimeout;
+  private final LongSupplier nanoClock;
+  private volatile Scheduler scheduler;
+  private volatile int maxListeners = DEFAULT_MAX_LISTENERS;
   private volatile Renderers renderers;
 
   public IpcMain(Duration defaultInvokeTimeout) {
+    this(defaultInvokeTimeout, null, System::nanoTime);
+  }
+
+  /** With a given scheduler and clock for throttled pushes (tests); null = a daemon thread made on first use. */
+  IpcMain(Duration defaultInvokeTimeout, Scheduler scheduler, LongSupplier nanoClock) {
     this.defaultInvokeTimeout = defaultInvokeTimeout;
+    this.scheduler = scheduler;
+    this.nanoClock = nanoClock;
+  }
+
+  /**
+   * Applies {@code browseros.ipc.max-listeners} and the throttles of {@code browseros.ipc.throttle}
+   * (channel name to a rate such as {@code "60/s"}, keyed per renderer), when present.
+   */
+  public void configure(Config config) {
+    if (config.hasPath("browseros.ipc.max-listeners")) {
+      setMaxListeners(config.getInt("browseros.ipc.max-listeners"));
+    }
+    if (config.hasPath("browseros.ipc.throttle")) {
+      for (Map.Entry<String, ConfigValue> e : config.getObject("browseros.ipc.throttle").entrySet()) {
+        throttle(e.getKey(), parseRate(e.getKey(), String.valueOf(e.getValue().unwrapped())));
+      }
+    }
+  }
+
+  private static double parseRate(String channel, String rate) {
+    String text = rate.trim();
+    try {
+      return Double.parseDouble(text.endsWith("/s") ? text.substring(0, text.length() - 2).trim() : text);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("browseros.ipc.throttle.\"" + channel + "\": '" + rate + "' is not a rate such as 60/s");
+    }
   }
 
   /** Called once by the main process when the gateway is up. */
@@ -156,8 +234,26 @@ public final class IpcMain {
       throw new IllegalArgumentException("'" + channel.name() + "' is a built-in channel served by the main process");
     }
     RegisteredListener<P> registered = new RegisteredListener<>(channel, listener, once, new AtomicBoolean(true));
-    listeners.computeIfAbsent(channel.name(), k -> new CopyOnWriteArrayList<>()).add(registered);
+    List<RegisteredListener<?>> list = listeners.computeIfAbsent(channel.name(), k -> new CopyOnWriteArrayList<>());
+    list.add(registered);
+    int max = maxListeners;
+    if (max > 0 && list.size() > max && warnedChannels.add(channel.name())) {
+      log.warn("Possible listener leak: {} listeners on channel [{}], more than the limit of {}."
+          + " Use setMaxListeners() to raise it.", list.size(), channel.name(), max);
+    }
     return () -> remove(channel.name(), registered);
+  }
+
+  /** The listener count of a channel above which a warning is logged (once per channel); 0 = no limit. */
+  public void setMaxListeners(int max) {
+    if (max < 0) {
+      throw new IllegalArgumentException("max listeners must not be negative: " + max);
+    }
+    maxListeners = max;
+  }
+
+  public int getMaxListeners() {
+    return maxListeners;
   }
 
   public void removeListener(String channel, Listener<?> listener) {
@@ -214,13 +310,134 @@ public final class IpcMain {
   /** Pushes a message to one renderer ({@code webContents.send}). NOT_FOUND when it is not connected. */
   public <P> void sendTo(String rendererId, Channel<P, ?> channel, P payload) {
     checkOutbound(channel, Direction.MAIN_TO_RENDERER);
-    renderers().push(rendererId, channel, payload);
+    Renderers r = renderers();
+    if (!throttled(rendererId, channel, payload)) {
+      r.push(rendererId, channel, payload);
+    }
   }
 
   /** Pushes a message to every connected renderer. */
   public <P> void broadcast(Channel<P, ?> channel, P payload) {
     checkOutbound(channel, Direction.BROADCAST);
-    renderers().pushToAll(channel, payload);
+    Renderers r = renderers();
+    if (!throttled(BROADCAST_TARGET, channel, payload)) {
+      r.pushToAll(channel, payload);
+    }
+  }
+
+  // ---- throttling --------------------------------------------------------------------------------
+
+  private static final String BROADCAST_TARGET = "*";
+
+  /** Throttles pushes on a channel to {@code perSecond} per renderer, latest wins. */
+  public void throttle(String channel, double perSecond) {
+    throttle(channel, perSecond, payload -> "");
+  }
+
+  /**
+   * Throttles pushes on a channel to {@code perSecond} per renderer and key of the payload (e.g.
+   * per window), latest wins; a rate of 0 removes the throttle.
+   */
+  @SuppressWarnings("unchecked")
+  public <P> void throttle(Channel<P, ?> channel, double perSecond, Function<? super P, String> keyOf) {
+    throttle(channel.name(), perSecond, (Function<Object, String>) keyOf);
+  }
+
+  private void throttle(String channel, double perSecond, Function<Object, String> keyOf) {
+    if (perSecond < 0 || Double.isNaN(perSecond)) {
+      throw new IllegalArgumentException("Throttle rate of '" + channel + "' must be positive: " + perSecond);
+    }
+    if (perSecond == 0) {
+      throttles.remove(channel);
+      return;
+    }
+    throttles.put(channel, new Throttle(Math.max(1, (long) (1_000_000_000L / perSecond)), keyOf));
+  }
+
+  /** True when the push was taken by a throttle (sent later, or replaced by a later one). */
+  private boolean throttled(String target, Channel<?, ?> channel, Object payload) {
+    Throttle throttle = throttles.get(channel.name());
+    if (throttle == null) {
+      return false;
+    }
+    GateKey key = new GateKey(target, channel.name(), String.valueOf(throttle.keyOf().apply(payload)));
+    while (true) {
+      Gate gate = gates.computeIfAbsent(key, k -> new Gate());
+      synchronized (gate) {
+        if (gate.dead) {
+          continue;
+        }
+        if (!gate.ticking) {
+          // Nothing sent in this interval: this one goes out now, and the interval starts.
+          gate.lastSentNanos = nanoClock.getAsLong();
+          gate.ticking = true;
+          schedule(key, gate, throttle.intervalNanos());
+          return false;
+        }
+        gate.pending = payload;
+        gate.hasPending = true;
+        gate.channel = channel;
+        return true;
+      }
+    }
+  }
+
+  private void schedule(GateKey key, Gate gate, long delayNanos) {
+    Scheduler s = scheduler;
+    if (s == null) {
+      synchronized (this) {
+        if (scheduler == null) {
+          ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread t = new Thread(task, "ipc-main-throttle");
+            t.setDaemon(true);
+            return t;
+          });
+          scheduler = (task, delay) -> executor.schedule(task, delay, TimeUnit.NANOSECONDS);
+        }
+        s = scheduler;
+      }
+    }
+    s.schedule(() -> onIntervalEnd(key, gate), delayNanos);
+  }
+
+  private void onIntervalEnd(GateKey key, Gate gate) {
+    Object payload;
+    Channel<?, ?> channel;
+    synchronized (gate) {
+      if (!gate.hasPending) {
+        // A quiet interval: the stream is idle again and forgotten, so gates stay bounded.
+        gate.ticking = false;
+        gate.dead = true;
+        gates.remove(key, gate);
+        return;
+      }
+      payload = gate.pending;
+      channel = gate.channel;
+      gate.pending = null;
+      gate.hasPending = false;
+      gate.lastSentNanos = nanoClock.getAsLong();
+      Throttle throttle = throttles.get(key.channel());
+      schedule(key, gate, throttle == null ? 0 : throttle.intervalNanos());
+    }
+    try {
+      Renderers r = renderers;
+      if (r == null) {
+        return;
+      }
+      if (BROADCAST_TARGET.equals(key.target())) {
+        r.pushToAll(channel, payload);
+      } else {
+        r.push(key.target(), channel, payload);
+      }
+    } catch (RuntimeException e) {
+      // The renderer went away meanwhile: its latest value has nowhere to go.
+      log.debug("Throttled push on [{}] to [{}] dropped: {}", key.channel(), key.target(), e.getMessage());
+    }
+  }
+
+  /** Throttled streams currently tracked (at most one pending value each). */
+  int throttleGates() {
+    return gates.size();
   }
 
   /** Invokes a handler that a renderer registered, with the default timeout. */

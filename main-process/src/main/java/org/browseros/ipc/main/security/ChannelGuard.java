@@ -55,8 +55,10 @@ public final class ChannelGuard {
           + "' does not allow channel '" + channel + "'");
     }
     int limit = policy.payloadLimit(channel, overallLimit);
-    if (envelope.payload().length > limit) {
-      throw new IpcException(ErrorCode.TOO_LARGE, "Payload of " + envelope.payload().length
+    // The larger of the wire size and the size a compressed payload declares once inflated.
+    int size = Math.max(envelope.payload().length, org.browseros.ipc.protocol.PayloadCodec.decodedLength(envelope.payload()));
+    if (size > limit) {
+      throw new IpcException(ErrorCode.TOO_LARGE, "Payload of " + size
           + " bytes exceeds the limit of " + limit + " bytes for '" + channel + "'");
     }
     if (!bucket.tryTake(System.nanoTime())) {
