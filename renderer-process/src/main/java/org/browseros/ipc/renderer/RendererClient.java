@@ -689,7 +689,12 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
       getContext().getLog().info("Data-plane socket closed before the switch ({}): staying on Artery", closed.reason());
       return this;
     }
-    IpcError reason = IpcError.of(ErrorCode.CONNECTION, "Connection to main lost: data plane closed (" + closed.reason() + ")");
+    return connectionLost(IpcError.of(ErrorCode.CONNECTION,
+        "Connection to main lost: data plane closed (" + closed.reason() + ")"));
+  }
+
+  /** Resume if main gave us a token, else report the loss and stop. */
+  private Behavior<Command> connectionLost(IpcError reason) {
     if (canResume()) {
       startReconnecting(reason);
       return this;
@@ -707,16 +712,8 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
       return this;
     }
     if (unackedHeartbeats >= options.missedHeartbeats()) {
-      IpcError reason = IpcError.of(ErrorCode.CONNECTION,
-          "Connection to main lost: no heartbeat ack for " + unackedHeartbeats + " intervals");
-      if (canResume()) {
-        startReconnecting(reason);
-        return this;
-      }
-      getContext().getLog().warn("[{}] {}", welcome.rendererId(), reason.message());
-      failPending(reason);
-      events.disconnected(reason);
-      return Behaviors.stopped();
+      return connectionLost(IpcError.of(ErrorCode.CONNECTION,
+          "Connection to main lost: no heartbeat ack for " + unackedHeartbeats + " intervals"));
     }
     unackedHeartbeats++;
     connection.tell(new Heartbeat(++heartbeatSeq, System.nanoTime(), processed));
