@@ -86,6 +86,8 @@ browseros_cds_prepare() {
     rm -f "$archive" "$stamp"
   fi
   if [ -f "$archive" ] || [ -z "$list" ] || [ ! -s "$list" ]; then return 0; fi
+  # A dump under way (started by an earlier start in the last 10 minutes) will provide the archive.
+  if [ -n "$(find "$dir" -maxdepth 1 -name "$name.dumping.*" -mmin -10 -print -quit)" ]; then return 0; fi
   # Taken aside: this run records a new list while the old one is archived.
   mv -f "$list" "$work.classlist" 2>/dev/null || return 0
   # Niced and delayed: the dump must not take the CPU from the start it runs next to (on 2 cores a

@@ -103,6 +103,13 @@ public final class StartupIdle {
             v.name(), w + 1, first.gatewayMs(), first.readyMs(), first.rendererMs());
       }
     }
+    for (Variant v : variants) {
+      // A CDS archive is built in the background after the second start: measure with it in place.
+      Path cds = work.resolve(v.name()).resolve("cds");
+      for (int i = 0; i < 300 && Files.isDirectory(cds) && dumping(cds); i++) {
+        Thread.sleep(1000);
+      }
+    }
     for (int r = 0; r < runs; r++) {
       for (Variant v : variants) {
         Run run = runRetrying(script, v, work.resolve(v.name()), idleSeconds, threads);
@@ -248,6 +255,12 @@ public final class StartupIdle {
       if (!p.waitFor(30, TimeUnit.SECONDS)) {
         p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
       }
+    }
+  }
+
+  private static boolean dumping(Path cds) throws IOException {
+    try (var files = Files.list(cds)) {
+      return files.anyMatch(f -> f.getFileName().toString().contains(".dumping."));
     }
   }
 
