@@ -28,14 +28,14 @@ import java.util.stream.Collectors;
  *
  * <pre>
  * java -cp "benchmarks/target/classes:$(cat benchmarks/target/classpath.txt)" org.browseros.ipc.bench.StartupIdle \
- *   [--runs 3] [--idle 10] [--warmups 2] [--threads] \
+ *   [--runs 3] [--idle 10] [--settle 3] [--warmups 2] [--threads] \
  *   --variant before -Dconfig.file=benchmarks/tuning/idle-before.conf env:BROWSEROS_CDS=off \
  *   --variant after
  * </pre>
  *
  * Per run: spawn → "Gateway up" (main.log), spawn → the ready line (stdout), renderer launch →
  * connected (main.log), then utime+stime of main and its renderers ({@code /proc/<pid>/stat}) over
- * the idle window, after a settle pause. {@code --threads} prints where each JVM's idle CPU went,
+ * the idle window, after a settle pause ({@code --settle} seconds after the ready line). {@code --threads} prints where each JVM's idle CPU went,
  * per thread name, from {@code /proc/<pid>/task/*}/stat. Every variant first does unmeasured
  * starts in its data dir (the first creates key material and the journal and records the CDS class
  * lists, the second builds the CDS archives in the background); the measured starts reuse that data dir, as a user's
@@ -60,6 +60,7 @@ public final class StartupIdle {
   public static void main(String[] args) throws Exception {
     int runs = 3;
     int idleSeconds = 10;
+    int settleSeconds = 3;
     boolean threads = false;
     int warmups = 2;
     List<Variant> variants = new ArrayList<>();
@@ -67,6 +68,7 @@ public final class StartupIdle {
       switch (args[i]) {
         case "--runs" -> runs = Integer.parseInt(args[++i]);
         case "--idle" -> idleSeconds = Integer.parseInt(args[++i]);
+        case "--settle" -> settleSeconds = Integer.parseInt(args[++i]);
         case "--threads" -> threads = true;
         case "--warmups" -> warmups = Integer.parseInt(args[++i]);
         case "--variant" -> variants.add(new Variant(args[++i], new ArrayList<>()));
@@ -98,7 +100,7 @@ public final class StartupIdle {
     for (Variant v : variants) {
       results.put(v, new ArrayList<>());
       for (int w = 0; w < warmups; w++) {
-        Run first = runRetrying(script, v, work.resolve(v.name()), 0, false);
+        Run first = runRetrying(script, v, work.resolve(v.name()), 0, 0, false);
         System.out.printf("%s: start %d (unmeasured) gateway %d ms, ready %d ms, renderers %s ms%n",
             v.name(), w + 1, first.gatewayMs(), first.readyMs(), first.rendererMs());
       }
@@ -112,7 +114,7 @@ public final class StartupIdle {
     }
     for (int r = 0; r < runs; r++) {
       for (Variant v : variants) {
-        Run run = runRetrying(script, v, work.resolve(v.name()), idleSeconds, threads);
+        Run run = runRetrying(script, v, work.resolve(v.name()), idleSeconds, settleSeconds, threads);
         results.get(v).add(run);
         System.out.printf("%s run %d: gateway %d ms, ready %d ms, renderers %s ms, idle %.2f %% (main %.2f, renderers %s), load %s%n",
             v.name(), r + 1, run.gatewayMs(), run.readyMs(), run.rendererMs(), run.totalPct(), run.mainPct(),
@@ -143,10 +145,11 @@ public final class StartupIdle {
   }
 
   /** A start that fails (e.g. main's journal connection timing out on a loaded machine) is reported and retried. */
-  private static Run runRetrying(Path script, Variant v, Path dataDir, int idleSeconds, boolean threads) throws Exception {
+  private static Run runRetrying(Path script, Variant v, Path dataDir, int idleSeconds, int settleSeconds, boolean threads)
+      throws Exception {
     for (int attempt = 1; ; attempt++) {
       try {
-        return run(script, v, dataDir, idleSeconds, threads);
+        return run(script, v, dataDir, idleSeconds, settleSeconds, threads);
       } catch (IllegalStateException e) {
         if (attempt == 3) {
           throw e;
@@ -157,7 +160,8 @@ public final class StartupIdle {
     }
   }
 
-  private static Run run(Path script, Variant v, Path dataDir, int idleSeconds, boolean threads) throws Exception {
+  private static Run run(Path script, Variant v, Path dataDir, int idleSeconds, int settleSeconds, boolean threads)
+      throws Exception {
     Files.createDirectories(dataDir);
     Path mainLog = dataDir.resolve("logs/main.log");
     Files.deleteIfExists(mainLog);
@@ -210,10 +214,12 @@ public final class StartupIdle {
         Map<String, Double> threadPct = new TreeMap<>();
         if (idleSeconds > 0) {
           // Let start-up work (JIT, first heartbeats, cluster convergence) settle before sampling.
-          Thread.sleep(3000);
+          Thread.sleep(settleSeconds * 1000L);
           List<Long> pids = new ArrayList<>();
           pids.add(p.pid());
-          p.toHandle().children().filter(c -> c.info().command().map(cmd -> cmd.endsWith("java")).orElse(false))
+          // The renderers only (not a background CDS dump, also a child of main).
+          p.toHandle().children().filter(c -> c.info().arguments()
+                  .map(a -> List.of(a).contains("org.browseros.ipc.renderer.RendererMain")).orElse(false))
               .forEach(c -> pids.add(c.pid()));
           Map<Long, Long> before = new LinkedHashMap<>();
           Map<String, Long> threadsBefore = new TreeMap<>();
