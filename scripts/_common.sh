@@ -35,3 +35,72 @@ browseros_classpath() {
 browseros_java() {
   if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then echo "$JAVA_HOME/bin/java"; else echo java; fi
 }
+
+# A module's runtime classpath on its packaged jars instead of target/classes directories, for Class
+# Data Sharing: the JVM archives classes from jars only and refuses a classpath with a non-empty
+# directory in it. Fails (status 1) when a module jar is missing or older than its classes (tests run
+# before `package`, or sources were rebuilt without packaging): the caller then runs without CDS.
+browseros_jar_classpath() {
+  local module="$1" entry target name jar cp="" deps=()
+  [ -f "$BROWSEROS_HOME/$module/target/classpath.txt" ] || return 1
+  IFS=: read -r -a deps < "$BROWSEROS_HOME/$module/target/classpath.txt"
+  for entry in "$BROWSEROS_HOME/$module/target/classes" "${deps[@]}"; do
+    if [ -d "$entry" ]; then
+      target="$(dirname "$entry")"
+      name="$(basename "$(dirname "$target")")"
+      jar="$(find "$target" -maxdepth 1 -name "$name-*.jar" ! -name '*-sources.jar' ! -name '*-tests.jar' -print -quit)"
+      if [ -z "$jar" ] || [ -n "$(find "$entry" -type f -newer "$jar" -print -quit)" ]; then return 1; fi
+      entry="$jar"
+    fi
+    cp="${cp:+$cp:}$entry"
+  done
+  echo "$cp"
+}
+
+# The data dir scripts/main-process will use: --data-dir, else $BROWSEROS_DATA_DIR, else ./var (as
+# reference.conf; a data-dir set in application.conf is not seen here).
+browseros_data_dir() {
+  local dir="${BROWSEROS_DATA_DIR:-./var}"
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --data-dir) dir="${2:-$dir}"; shift ;;
+      --data-dir=*) dir="${1#--data-dir=}" ;;
+    esac
+    shift || true
+  done
+  echo "$dir"
+}
+
+# AppCDS archive DIR/NAME.jsa for a JVM on classpath CP, built from the class list LIST that an
+# earlier run recorded (-XX:DumpLoadedClassList). The dump (-Xshare:dump, a few seconds) runs in the
+# background once this start is under way, so that no start waits for it: the next start maps it. The archive is
+# written under a temporary name and renamed only when the dump succeeded: a truncated archive
+# crashes the JVM that maps it (SIGBUS), while a complete one that does not match is only ignored.
+# A classpath change or a jar newer than the archive discards it, so that it is rebuilt from the
+# next run's list. Never fails.
+browseros_cds_prepare() {
+  local name="$1" cp="$2" dir="$3" list="$4"
+  local archive="$dir/$name.jsa" stamp="$dir/$name.classpath" work="$dir/$name.dumping.$$"
+  if [ -f "$archive" ] && { [ "$(cat "$stamp" 2>/dev/null)" != "$cp" ] \
+      || [ -n "$(IFS=:; find $cp -maxdepth 0 -newer "$archive" -print -quit 2>/dev/null)" ]; }; then
+    rm -f "$archive" "$stamp"
+  fi
+  if [ -f "$archive" ] || [ -z "$list" ] || [ ! -s "$list" ]; then return 0; fi
+  # A dump under way (started by an earlier start in the last 10 minutes) will provide the archive.
+  if [ -n "$(find "$dir" -maxdepth 1 -name "$name.dumping.*" -mmin -10 -print -quit)" ]; then return 0; fi
+  # Taken aside: this run records a new list while the old one is archived.
+  mv -f "$list" "$work.classlist" 2>/dev/null || return 0
+  # Niced and delayed: the dump must not take the CPU from the start it runs next to (on 2 cores a
+  # starved start times out on its journal connection).
+  (
+    sleep "${BROWSEROS_CDS_DUMP_DELAY:-20}"
+    if nice -n 19 "$(browseros_java)" -Xshare:dump -XX:SharedClassListFile="$work.classlist" -XX:SharedArchiveFile="$work.jsa" \
+        -cp "$cp" && [ -s "$work.jsa" ]; then
+      printf '%s' "$cp" > "$stamp"
+      mv -f "$work.jsa" "$archive"
+      rm -f "$dir/$name".classlist "$dir/$name"-*.classlist
+    fi
+    rm -f "$work.jsa" "$work.classlist"
+  ) </dev/null >/dev/null 2>&1 &
+  return 0
+}

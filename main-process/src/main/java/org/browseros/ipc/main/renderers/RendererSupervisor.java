@@ -67,6 +67,8 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
   public static final String RENDERERS_FILE = "renderers.json";
   /** The file, in the data dir, that holds the devtools credential for consoles. */
   public static final String DEVTOOLS_CREDENTIAL_FILE = "devtools.credential";
+  /** In a renderer JVM option, replaced by the renderer's id at launch. */
+  static final String RENDERER_ID_PLACEHOLDER = "{rendererId}";
   /** The capability of a console that authenticated with the devtools credential. */
   public static final String DEVTOOLS_CAPABILITY = "devtools";
   /** The {@link Disconnected} reason after which a still-running renderer is killed. */
@@ -205,7 +207,7 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
           java,
           classpath,
           c.getString("main-class"),
-          c.getStringList("jvm-options"),
+          withClassDataSharing(c.getStringList("jvm-options"), c.hasPath("cds-dir") ? c.getString("cds-dir") : ""),
           null,
           Path.of(config.getString("browseros.data-dir")),
           Path.of(c.getString("log-dir")),
@@ -219,6 +221,26 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
           config.hasPath("browseros.security.plain-tcp") && !config.getBoolean("browseros.security.plain-tcp")
               ? Path.of(config.getString("browseros.data-dir")).resolve(TransportSecurity.DIRECTORY) : null,
           c.hasPath("adopt-timeout") ? c.getDuration("adopt-timeout") : Duration.ofSeconds(20));
+    }
+
+    /**
+     * Class Data Sharing for renderers (browseros.renderers.cds-dir, set by scripts/main-process):
+     * with {@code renderer.jsa} there, renderers map it; without, each records the classes it loads
+     * ({@code {rendererId}} is replaced at launch) for scripts/main-process to archive at the next start.
+     */
+    static List<String> withClassDataSharing(List<String> jvmOptions, String cdsDir) {
+      if (cdsDir.isBlank()) {
+        return jvmOptions;
+      }
+      List<String> options = new ArrayList<>(jvmOptions);
+      Path archive = Path.of(cdsDir, "renderer.jsa");
+      if (Files.isRegularFile(archive)) {
+        // An archive that does not match the classpath is ignored with a warning (logged, not fatal).
+        options.add("-XX:SharedArchiveFile=" + archive);
+      } else {
+        options.add("-XX:DumpLoadedClassList=" + Path.of(cdsDir, "renderer-" + RENDERER_ID_PLACEHOLDER + ".classlist"));
+      }
+      return List.copyOf(options);
     }
 
     public Settings withGateway(String gateway) {
@@ -639,7 +661,9 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
     String secret = newSecret();
     List<String> command = new ArrayList<>();
     command.add(settings.java());
-    command.addAll(settings.jvmOptions());
+    for (String option : settings.jvmOptions()) {
+      command.add(option.replace(RENDERER_ID_PLACEHOLDER, renderer.id));
+    }
     if (settings.configFile() != null) {
       command.add("-Dconfig.file=" + settings.configFile());
     }

@@ -1,0 +1,369 @@
+package org.browseros.ipc.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/**
+ * Start-up and idle CPU of the main process with its 2 renderers, several configurations side by
+ * side in one run (docs/PERFORMANCE.md, "Idle CPU and start-up"). Each start runs
+ * {@code scripts/main-process} exactly as a user does (build skipped), with the variant's JVM
+ * options in {@code BROWSEROS_JAVA_OPTS} and its {@code env:NAME=VALUE} arguments in the
+ * environment; the variants' runs are interleaved so that they share the machine's load.
+ *
+ * <pre>
+ * java -cp "benchmarks/target/classes:$(cat benchmarks/target/classpath.txt)" org.browseros.ipc.bench.StartupIdle \
+ *   [--runs 3] [--idle 10] [--settle 3] [--warmups 2] [--threads] \
+ *   --variant before -Dconfig.file=benchmarks/tuning/idle-before.conf env:BROWSEROS_CDS=off \
+ *   --variant after
+ * </pre>
+ *
+ * Per run: spawn → "Gateway up" (main.log), spawn → the ready line (stdout), renderer launch →
+ * connected (main.log), then utime+stime of main and its renderers ({@code /proc/<pid>/stat}) over
+ * the idle window, after a settle pause ({@code --settle} seconds after the ready line). {@code --threads} prints where each JVM's idle CPU went,
+ * per thread name, from {@code /proc/<pid>/task/*}/stat. Every variant first does unmeasured
+ * starts in its data dir (the first creates key material and the journal and records the CDS class
+ * lists, the second builds the CDS archives in the background); the measured starts reuse that data dir, as a user's
+ * later starts do.
+ */
+public final class StartupIdle {
+  private static final int TICKS_PER_SECOND = 100;
+  private static final DateTimeFormatter ISO = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss,SSS");
+
+  /** The main process running now: stopped (with its renderers) if the harness is interrupted. */
+  private static volatile Process current;
+
+  private record Variant(String name, List<String> jvmOptions) {}
+
+  private record Run(long gatewayMs, long readyMs, List<Long> rendererMs, double mainPct, List<Double> rendererPct,
+      Map<String, Double> threads, String load) {
+    double totalPct() {
+      return mainPct + rendererPct.stream().mapToDouble(Double::doubleValue).sum();
+    }
+  }
+
+  public static void main(String[] args) throws Exception {
+    int runs = 3;
+    int idleSeconds = 10;
+    int settleSeconds = 3;
+    boolean threads = false;
+    int warmups = 2;
+    List<Variant> variants = new ArrayList<>();
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--runs" -> runs = Integer.parseInt(args[++i]);
+        case "--idle" -> idleSeconds = Integer.parseInt(args[++i]);
+        case "--settle" -> settleSeconds = Integer.parseInt(args[++i]);
+        case "--threads" -> threads = true;
+        case "--warmups" -> warmups = Integer.parseInt(args[++i]);
+        case "--variant" -> variants.add(new Variant(args[++i], new ArrayList<>()));
+        default -> {
+          if (variants.isEmpty()) {
+            throw new IllegalArgumentException("JVM option before the first --variant: " + args[i]);
+          }
+          variants.get(variants.size() - 1).jvmOptions().add(args[i]);
+        }
+      }
+    }
+    if (variants.isEmpty()) {
+      variants.add(new Variant("current", List.of()));
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      Process p = current;
+      if (p != null && p.isAlive()) {
+        p.destroy();
+      }
+    }));
+    Path home = Path.of("").toAbsolutePath();
+    Path script = home.resolve("scripts/main-process");
+    if (!Files.isExecutable(script)) {
+      throw new IllegalStateException("Run from the repository root: " + script + " not found");
+    }
+    Path work = Files.createTempDirectory("startup-idle");
+    System.out.println("load average at start: " + load() + "; data dirs under " + work);
+    Map<Variant, List<Run>> results = new LinkedHashMap<>();
+    for (Variant v : variants) {
+      results.put(v, new ArrayList<>());
+      for (int w = 0; w < warmups; w++) {
+        Run first = runRetrying(script, v, work.resolve(v.name()), 0, 0, false);
+        System.out.printf("%s: start %d (unmeasured) gateway %d ms, ready %d ms, renderers %s ms%n",
+            v.name(), w + 1, first.gatewayMs(), first.readyMs(), first.rendererMs());
+      }
+    }
+    for (Variant v : variants) {
+      // A CDS archive is built in the background after the second start: measure with it in place.
+      Path cds = work.resolve(v.name()).resolve("cds");
+      for (int i = 0; i < 300 && Files.isDirectory(cds) && dumping(cds); i++) {
+        Thread.sleep(1000);
+      }
+    }
+    for (int r = 0; r < runs; r++) {
+      for (Variant v : variants) {
+        Run run = runRetrying(script, v, work.resolve(v.name()), idleSeconds, settleSeconds, threads);
+        results.get(v).add(run);
+        System.out.printf("%s run %d: gateway %d ms, ready %d ms, renderers %s ms, idle %.2f %% (main %.2f, renderers %s), load %s%n",
+            v.name(), r + 1, run.gatewayMs(), run.readyMs(), run.rendererMs(), run.totalPct(), run.mainPct(),
+            run.rendererPct().stream().map(p -> String.format("%.2f", p)).toList(), run.load());
+        if (threads) {
+          printThreads(run.threads());
+        }
+      }
+    }
+    System.out.println();
+    System.out.println("| variant | main spawn → gateway up, ms (median; runs) | spawn → ready line, ms (median) "
+        + "| renderer launch → connected, ms (max; all) | idle CPU main + 2 renderers, % of one core (median; main / renderers) | load |");
+    System.out.println("|---|---|---|---|---|---|");
+    for (Map.Entry<Variant, List<Run>> e : results.entrySet()) {
+      List<Run> rs = e.getValue();
+      List<Long> gw = rs.stream().map(Run::gatewayMs).toList();
+      List<Long> ready = rs.stream().map(Run::readyMs).toList();
+      List<Long> rend = rs.stream().flatMap(x -> x.rendererMs().stream()).toList();
+      List<Double> idle = rs.stream().map(Run::totalPct).toList();
+      Run mid = rs.stream().sorted(Comparator.comparingDouble(Run::totalPct)).toList().get(rs.size() / 2);
+      System.out.printf("| %s | %d %s | %d | %d %s | %.2f %s (%.2f / %s) | %s |%n", e.getKey().name(),
+          median(gw), gw, median(ready), rend.stream().mapToLong(Long::longValue).max().orElse(-1), rend,
+          mid.totalPct(), idle.stream().map(p -> String.format("%.2f", p)).toList(), mid.mainPct(),
+          mid.rendererPct().stream().map(p -> String.format("%.2f", p)).collect(Collectors.joining(" + ")),
+          rs.stream().map(Run::load).collect(Collectors.joining("; ")));
+    }
+    System.out.println("load average at end: " + load());
+  }
+
+  /** A start that fails (e.g. main's journal connection timing out on a loaded machine) is reported and retried. */
+  private static Run runRetrying(Path script, Variant v, Path dataDir, int idleSeconds, int settleSeconds, boolean threads)
+      throws Exception {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return run(script, v, dataDir, idleSeconds, settleSeconds, threads);
+      } catch (IllegalStateException e) {
+        if (attempt == 3) {
+          throw e;
+        }
+        System.out.println("FAILED START, retrying: " + e.getMessage());
+        Files.move(dataDir.resolve("stderr.log"), dataDir.resolve("stderr-failed-" + System.nanoTime() + ".log"));
+      }
+    }
+  }
+
+  private static Run run(Path script, Variant v, Path dataDir, int idleSeconds, int settleSeconds, boolean threads)
+      throws Exception {
+    Files.createDirectories(dataDir);
+    Path mainLog = dataDir.resolve("logs/main.log");
+    Files.deleteIfExists(mainLog);
+    ProcessBuilder pb = new ProcessBuilder(script.toString(), "--data-dir", dataDir.toString(), "--renderers", "2",
+        "--edge-port", "0", "--core-port", "0", "--inspector-port", "0");
+    pb.environment().put("BROWSEROS_SKIP_BUILD", "1");
+    List<String> jvm = new ArrayList<>();
+    for (String option : v.jvmOptions()) {
+      if (option.startsWith("env:")) {
+        String[] kv = option.substring(4).split("=", 2);
+        pb.environment().put(kv[0], kv[1]);
+      } else {
+        jvm.add(option);
+      }
+    }
+    pb.environment().put("BROWSEROS_JAVA_OPTS", String.join(" ", jvm));
+    pb.redirectError(ProcessBuilder.Redirect.appendTo(dataDir.resolve("stderr.log").toFile()));
+    String load = load().split(" ")[0];
+    LocalDateTime spawnedAt = LocalDateTime.now();
+    long t0 = System.nanoTime();
+    Process p = pb.start();
+    current = p;
+    long readyMs = -1;
+    try {
+      {
+        // Not closed here: the drain thread below reads it until the process ends.
+        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        String line;
+        while ((line = out.readLine()) != null) {
+          if (line.contains("main process ready")) {
+            readyMs = (System.nanoTime() - t0) / 1_000_000;
+            break;
+          }
+        }
+        // Keep draining stdout so main never blocks on a full pipe.
+        Thread drain = new Thread(() -> {
+          try {
+            out.transferTo(java.io.Writer.nullWriter());
+          } catch (IOException e) {
+            // ended
+          }
+        });
+        drain.setDaemon(true);
+        drain.start();
+        if (readyMs < 0) {
+          throw new IllegalStateException(v.name() + ": main exited before its ready line; see " + dataDir);
+        }
+        double mainPct = 0;
+        List<Double> rendererPct = new ArrayList<>();
+        Map<String, Double> threadPct = new TreeMap<>();
+        if (idleSeconds > 0) {
+          // Let start-up work (JIT, first heartbeats, cluster convergence) settle before sampling.
+          Thread.sleep(settleSeconds * 1000L);
+          List<Long> pids = new ArrayList<>();
+          pids.add(p.pid());
+          // The renderers only (not a background CDS dump, also a child of main).
+          p.toHandle().children().filter(c -> c.info().arguments()
+                  .map(a -> List.of(a).contains("org.browseros.ipc.renderer.RendererMain")).orElse(false))
+              .forEach(c -> pids.add(c.pid()));
+          Map<Long, Long> before = new LinkedHashMap<>();
+          Map<String, Long> threadsBefore = new TreeMap<>();
+          for (long pid : pids) {
+            before.put(pid, cpuTicks(Path.of("/proc", String.valueOf(pid), "stat")));
+            threadsBefore.putAll(threadTicks(pid, pid == p.pid() ? "main" : "renderer"));
+          }
+          long s0 = System.nanoTime();
+          Thread.sleep(idleSeconds * 1000L);
+          double seconds = (System.nanoTime() - s0) / 1e9;
+          for (long pid : pids) {
+            double pct = (cpuTicks(Path.of("/proc", String.valueOf(pid), "stat")) - before.get(pid))
+                / (double) TICKS_PER_SECOND / seconds * 100;
+            if (pid == p.pid()) {
+              mainPct = pct;
+            } else {
+              rendererPct.add(pct);
+            }
+          }
+          if (threads) {
+            for (long pid : pids) {
+              threadTicks(pid, pid == p.pid() ? "main" : "renderer").forEach((key, ticks) -> {
+                long delta = ticks - threadsBefore.getOrDefault(key, 0L);
+                if (delta > 0) {
+                  threadPct.merge(key.substring(0, key.lastIndexOf('|')), delta / (double) TICKS_PER_SECOND / seconds * 100,
+                      Double::sum);
+                }
+              });
+            }
+          }
+        }
+        Thread.sleep(500); // the async log appender flushes
+        long gatewayMs = logOffset(mainLog, "Gateway up at", spawnedAt);
+        List<Long> rendererMs = launchToConnected(mainLog);
+        return new Run(gatewayMs, readyMs, rendererMs, mainPct, rendererPct, threadPct, load);
+      }
+    } finally {
+      p.destroy();
+      if (!p.waitFor(30, TimeUnit.SECONDS)) {
+        p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  private static boolean dumping(Path cds) throws IOException {
+    try (var files = Files.list(cds)) {
+      return files.anyMatch(f -> f.getFileName().toString().contains(".dumping."));
+    }
+  }
+
+  private static void printThreads(Map<String, Double> threads) {
+    threads.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed()).limit(15)
+        .forEach(e -> System.out.printf("    %6.2f %%  %s%n", e.getValue(), e.getKey()));
+  }
+
+  /** utime + stime in clock ticks of a /proc stat file. */
+  private static long cpuTicks(Path stat) throws IOException {
+    String s = Files.readString(stat);
+    String[] fields = s.substring(s.lastIndexOf(')') + 2).split(" ");
+    return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+  }
+
+  /** Per thread: "role: name with digits as #|tid" → ticks. */
+  private static Map<String, Long> threadTicks(long pid, String role) throws IOException {
+    Map<String, Long> ticks = new TreeMap<>();
+    try (var tasks = Files.list(Path.of("/proc", String.valueOf(pid), "task"))) {
+      for (Path task : tasks.toList()) {
+        try {
+          String s = Files.readString(task.resolve("stat"));
+          String name = s.substring(s.indexOf('(') + 1, s.lastIndexOf(')')).replaceAll("[0-9]+", "#");
+          ticks.put(role + ": " + name + "|" + task.getFileName(), cpuTicks(task.resolve("stat")));
+        } catch (IOException e) {
+          // the thread ended
+        }
+      }
+    }
+    return ticks;
+  }
+
+  private static long logOffset(Path log, String marker, LocalDateTime spawnedAt) throws IOException {
+    if (!Files.exists(log)) {
+      return -1;
+    }
+    for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
+      if (line.contains(marker)) {
+        return Duration.between(spawnedAt, parse(line)).toMillis();
+      }
+    }
+    return -1;
+  }
+
+  private static List<Long> launchToConnected(Path log) throws IOException {
+    Map<String, LocalDateTime> launched = new LinkedHashMap<>();
+    List<Long> ms = new ArrayList<>();
+    if (!Files.exists(log)) {
+      return ms;
+    }
+    for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
+      String l = between(line, "Launched renderer [", "]");
+      if (l != null) {
+        launched.putIfAbsent(l, parse(line));
+      }
+      String c = between(line, "Renderer [", "] connected");
+      if (c != null && launched.containsKey(c)) {
+        ms.add(Duration.between(launched.remove(c), parse(line)).toMillis());
+      }
+    }
+    return ms;
+  }
+
+  private static String between(String line, String start, String end) {
+    int i = line.indexOf(start);
+    if (i < 0) {
+      return null;
+    }
+    int j = line.indexOf(end, i + start.length());
+    if (j < 0 || line.indexOf(']', i + start.length()) != j) {
+      return null;
+    }
+    return line.substring(i + start.length(), j);
+  }
+
+  private static LocalDateTime parse(String line) {
+    try {
+      return LocalDateTime.parse(line.substring(0, 23), ISO);
+    } catch (DateTimeParseException | StringIndexOutOfBoundsException e) {
+      throw new IllegalStateException("Not a timestamped main.log line: " + line, e);
+    }
+  }
+
+  private static long median(List<Long> values) {
+    if (values.isEmpty()) {
+      return -1;
+    }
+    List<Long> sorted = new ArrayList<>(values);
+    sorted.sort(null);
+    return sorted.get(sorted.size() / 2);
+  }
+
+  private static String load() {
+    try {
+      return Files.readString(Path.of("/proc/loadavg")).trim();
+    } catch (IOException e) {
+      return "?";
+    }
+  }
+}
