@@ -390,6 +390,7 @@ public final class Connection extends AbstractBehavior<ToMain> {
       return refuse(request, ErrorCode.TOO_LARGE, "Reply of " + bytes.length + " bytes exceeds the limit of "
           + payloadLimit() + " bytes");
     }
+    requests.replied(request.id(), bytes.length);
     outbound.send(request.reply(bytes));
     return checkFlow();
   }

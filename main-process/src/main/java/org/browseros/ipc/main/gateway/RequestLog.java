@@ -5,9 +5,12 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.browseros.ipc.protocol.Channel;
 import org.browseros.ipc.protocol.Channels;
+import org.browseros.ipc.protocol.ErrorCode;
+import org.browseros.ipc.protocol.IpcException;
 
 /**
  * The invokes one renderer sent recently, by request id, with their results: a renderer that lost
@@ -15,32 +18,48 @@ import org.browseros.ipc.protocol.Channels;
  * (still running: the same result, once it completes; done: the cached result) instead of running
  * it twice. It outlives a single {@link Connection}: the gateway keeps one per renderer id.
  *
- * <p>Bounded by count and age. Requests on idempotent built-in channels are not kept: running them
- * again is harmless. Thread-safe: an old and a new connection of a renderer may overlap briefly.
+ * <p>Bounded by count, age and bytes: a completed request keeps its result only if its encoded
+ * reply is small ({@link #DEFAULT_MAX_REPLY_BYTES}) and the log's retained replies stay within
+ * {@link #DEFAULT_MAX_RETAINED_BYTES}; otherwise only the fact that it ran is kept, and a duplicate
+ * gets CONFLICT instead of running again. Requests on idempotent built-in channels are not kept:
+ * running them again is harmless. Thread-safe: an old and a new connection of a renderer may overlap briefly.
  */
 public final class RequestLog {
   public static final int DEFAULT_CAPACITY = 1024;
   public static final Duration DEFAULT_MAX_AGE = Duration.ofMinutes(5);
+  /** Replies larger than this are not kept for duplicates (1 MiB echoes x 1,024 ids exhausted main's heap). */
+  public static final int DEFAULT_MAX_REPLY_BYTES = 64 * 1024;
+  public static final long DEFAULT_MAX_RETAINED_BYTES = 4L * 1024 * 1024;
 
   /** What {@link #earlier} found for a request id. */
   public record Earlier(String channel, CompletionStage<?> result) {}
 
-  private record Entry(String channel, CompletionStage<?> result, long recordedNanos) {}
+  /** {@code bytes} < 0 while the request runs (its size is not known yet). */
+  private record Entry(String channel, CompletionStage<?> result, long recordedNanos, long bytes) {}
 
   private final int capacity;
   private final long maxAgeNanos;
+  private final int maxReplyBytes;
+  private final long maxRetainedBytes;
   private final LinkedHashMap<String, Entry> entries = new LinkedHashMap<>();
+  private long retainedBytes;
 
   public RequestLog() {
     this(DEFAULT_CAPACITY, DEFAULT_MAX_AGE);
   }
 
   public RequestLog(int capacity, Duration maxAge) {
+    this(capacity, maxAge, DEFAULT_MAX_REPLY_BYTES, DEFAULT_MAX_RETAINED_BYTES);
+  }
+
+  public RequestLog(int capacity, Duration maxAge, int maxReplyBytes, long maxRetainedBytes) {
     if (capacity < 1) {
       throw new IllegalArgumentException("capacity must be at least 1");
     }
     this.capacity = capacity;
     this.maxAgeNanos = maxAge.toNanos();
+    this.maxReplyBytes = maxReplyBytes;
+    this.maxRetainedBytes = maxRetainedBytes;
   }
 
   /** The request with this id, if it was recorded recently. */
@@ -57,11 +76,41 @@ public final class RequestLog {
     }
     long now = System.nanoTime();
     expire(now);
-    entries.putIfAbsent(requestId, new Entry(channel, result, now));
+    entries.putIfAbsent(requestId, new Entry(channel, result, now, -1));
     while (entries.size() > capacity) {
-      Iterator<String> eldest = entries.keySet().iterator();
-      eldest.next();
+      Iterator<Entry> eldest = entries.values().iterator();
+      forget(eldest.next());
       eldest.remove();
+    }
+  }
+
+  /**
+   * The request's reply was encoded to {@code replyBytes}: keep its result for duplicates if it is
+   * small and the budget allows, else keep only that it ran.
+   */
+  public synchronized void replied(String requestId, long replyBytes) {
+    Entry entry = entries.get(requestId);
+    if (entry == null || entry.bytes() >= 0) {
+      return;
+    }
+    if (replyBytes <= maxReplyBytes && retainedBytes + replyBytes <= maxRetainedBytes) {
+      retainedBytes += replyBytes;
+      entries.put(requestId, new Entry(entry.channel(), entry.result(), entry.recordedNanos(), replyBytes));
+    } else {
+      entries.put(requestId, new Entry(entry.channel(), CompletableFuture.failedFuture(new IpcException(ErrorCode.CONFLICT,
+          "Request '" + requestId + "' already ran; its reply of " + replyBytes + " bytes was not kept for a repeat")),
+          entry.recordedNanos(), 0));
+    }
+  }
+
+  /** Bytes of replies kept for duplicates. */
+  public synchronized long retainedBytes() {
+    return retainedBytes;
+  }
+
+  private void forget(Entry entry) {
+    if (entry.bytes() > 0) {
+      retainedBytes -= entry.bytes();
     }
   }
 
@@ -71,7 +120,12 @@ public final class RequestLog {
 
   private void expire(long now) {
     Iterator<Map.Entry<String, Entry>> it = entries.entrySet().iterator();
-    while (it.hasNext() && now - it.next().getValue().recordedNanos() > maxAgeNanos) {
+    while (it.hasNext()) {
+      Entry entry = it.next().getValue();
+      if (now - entry.recordedNanos() <= maxAgeNanos) {
+        break;
+      }
+      forget(entry);
       it.remove();
     }
   }

@@ -126,6 +126,36 @@ class RequestDedupTest {
   }
 
   @Test
+  void shouldKeepOnlySmallRepliesForDuplicatesAndRefuseARepeatOfALargeOneWithoutRunningIt() {
+    log = new RequestLog(1024, Duration.ofMinutes(1), 1000, 10_000);
+    ActorRef<ToMain> connection = connect("token-1");
+    result.complete(new Count(7));
+    Envelope small = Envelope.command(OTHER.name(), PayloadCodec.encode(new Count(1)));
+    connection.tell(small);
+    nextReply();
+    assertTrue(log.retainedBytes() > 0, "a small reply is kept for a repeat");
+
+    // A reply above the per-reply bound: only the fact that it ran is kept.
+    log.record("big", ADD.name(), CompletableFuture.completedFuture(new Count(3)));
+    log.replied("big", 5_000);
+    long retained = log.retainedBytes();
+    assertTrue(retained < 1000, "the large reply is not retained");
+    connection.tell(new Envelope(ADD.name(), MessageType.COMMAND, PayloadCodec.encode(new Count(3)),
+        System.currentTimeMillis(), "big", null));
+    Envelope repeat = nextReply();
+    assertEquals(MessageType.ERROR, repeat.type());
+    assertEquals(ErrorCode.CONFLICT, PayloadCodec.decode(repeat.payload(), IpcError.class).code());
+    assertEquals(0, calls.get(), "a repeat of a request that ran is never run again");
+
+    // The byte budget: replies that fit one by one stop being kept once the total would pass it.
+    for (int i = 0; i < 20; i++) {
+      log.record("r" + i, ADD.name(), CompletableFuture.completedFuture(new Count(i)));
+      log.replied("r" + i, 900);
+    }
+    assertTrue(log.retainedBytes() <= 10_000, "retained " + log.retainedBytes());
+  }
+
+  @Test
   void shouldForgetTheOldestRequestsBeyondItsCapacity() {
     RequestLog small = new RequestLog(2, Duration.ofMinutes(1));
     small.record("a", "app:add", CompletableFuture.completedFuture(1));
