@@ -106,7 +106,7 @@ public final class Bench {
         bench.phase("our stack", bench::stack);
         bench.phase("start-up", bench::startup);
       }
-      bench.report.note("load average at the end (other work on this machine skews every figure): " + loadAverage());
+      bench.report.note("load average at the end (other work on this machine skews every figure): " + Report.loadAverages());
     } finally {
       deleteQuietly(work);
     }
@@ -134,15 +134,7 @@ public final class Bench {
         + "JDK " + System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version")
         + ", main JVM max heap " + Runtime.getRuntime().maxMemory() / (1024 * 1024) + " MiB, "
         + "JVM args " + ManagementFactory.getRuntimeMXBean().getInputArguments()
-        + ", load average at the start " + loadAverage());
-  }
-
-  private static String loadAverage() {
-    try {
-      return Files.readString(Path.of("/proc/loadavg")).strip();
-    } catch (IOException e) {
-      return "unknown";
-    }
+        + ", load average at the start " + Report.loadAverages());
   }
 
   // ---- baselines ---------------------------------------------------------------------------------
@@ -608,8 +600,8 @@ public final class Bench {
         }
       }
     }
-    long gatewayMs = median(gateway);
-    long readyMs = median(ready);
+    long gatewayMs = Report.median(gateway);
+    long readyMs = Report.median(ready);
     long rendererMs = max(rendererConnect);
     report.value("ours: main JVM spawn until gateway up (median of " + gateway.size() + ")", gatewayMs + " ms " + gateway);
     report.value("ours: main JVM spawn until ready line, 2 renderers connected (median)", readyMs + " ms " + ready);
@@ -636,15 +628,6 @@ public final class Bench {
     } catch (java.time.format.DateTimeParseException e) {
       // not a timestamped log line
     }
-  }
-
-  private static long median(List<Long> values) {
-    if (values.isEmpty()) {
-      return -1;
-    }
-    List<Long> sorted = new ArrayList<>(values);
-    sorted.sort(null);
-    return sorted.get(sorted.size() / 2);
   }
 
   private static long max(List<Long> values) {

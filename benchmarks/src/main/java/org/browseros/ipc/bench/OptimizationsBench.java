@@ -60,7 +60,7 @@ public final class OptimizationsBench {
     bench.debounce();
     bench.throttle();
     bench.compression();
-    System.out.println("- load average at the end: " + loadAverage());
+    System.out.println("- load average at the end: " + Report.loadAverages());
   }
 
   // ---- 1. debouncing -----------------------------------------------------------------------------
@@ -167,7 +167,7 @@ public final class OptimizationsBench {
         System.out.printf(Locale.ROOT, "| %s | %.1f | %,d | %.2f | %.2f / %.2f | %d | %s |%n",
             windowName(window),
             (double) deltas / bursts, bytes / bursts, nanos / 1e6 / bursts,
-            spans[bursts / 2] / 1e6, spans[bursts - 1] / 1e6, figures.gaps.get(), loadAverage1());
+            spans[bursts / 2] / 1e6, spans[bursts - 1] / 1e6, figures.gaps.get(), Report.load());
       } finally {
         system.terminate();
         system.getWhenTerminated().toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -318,7 +318,7 @@ public final class OptimizationsBench {
       System.out.printf(Locale.ROOT, "| %s | %,d | %,d | %.1f | %,d | %s | %s |%n",
           rate == 0 ? "none (before)" : rate + "/s per window (after)", sent, gateway.pushes.get(),
           gateway.pushes.get() / (double) windows / (elapsed / 1e9), gateway.bytes.get(), lastDelivered ? "yes" : "NO",
-          loadAverage1());
+          Report.load());
     }
     System.out.println();
   }
@@ -394,7 +394,7 @@ public final class OptimizationsBench {
         }
         System.out.printf(Locale.ROOT, "| %s | %s | %,d | %.2f | %.0f | %.0f | %.0f | %s |%n", name,
             on ? "lz4 (after)" : "off (before)", wire.length, (double) plain / wire.length,
-            median(enc) / 1e3, median(dec) / 1e3, median(sum) / 1e3, loadAverage1());
+            median(enc) / 1e3, median(dec) / 1e3, median(sum) / 1e3, Report.load());
       }
     }
     PayloadCodec.configureCompression(PayloadCodec.DEFAULT_COMPRESS_ABOVE, PayloadCodec.DEFAULT_MAX_DECOMPRESSED);
@@ -413,20 +413,6 @@ public final class OptimizationsBench {
     return Runtime.getRuntime().availableProcessors() + " cpus, " + System.getProperty("java.vm.name") + " "
         + System.getProperty("java.vm.version") + ", max heap " + (Runtime.getRuntime().maxMemory() >> 20)
         + " MiB, JVM args " + ManagementFactory.getRuntimeMXBean().getInputArguments() + ", load average at the start "
-        + loadAverage();
-  }
-
-  private static String loadAverage() {
-    try {
-      return Files.readString(Path.of("/proc/loadavg")).trim();
-    } catch (Exception e) {
-      return "n/a";
-    }
-  }
-
-  private static String loadAverage1() {
-    String all = loadAverage();
-    int space = all.indexOf(' ');
-    return space > 0 ? all.substring(0, space) : all;
+        + Report.loadAverages();
   }
 }

@@ -15,12 +15,27 @@ public final class Report {
       String load) {}
 
   /** The 1-minute load average when a row was recorded: other work on the machine skews figures. */
-  static String load() {
+  public static String load() {
+    return loadAverages().split(" ")[0];
+  }
+
+  /** The whole of /proc/loadavg (1, 5 and 15 minutes, tasks), or "unknown" off Linux. */
+  public static String loadAverages() {
     try {
-      return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).split(" ")[0];
+      return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).strip();
     } catch (java.io.IOException | RuntimeException e) {
-      return "?";
+      return "unknown";
     }
+  }
+
+  /** The median of some timings (-1 when there are none). */
+  public static long median(List<Long> values) {
+    if (values.isEmpty()) {
+      return -1;
+    }
+    List<Long> sorted = new ArrayList<>(values);
+    sorted.sort(null);
+    return sorted.get(sorted.size() / 2);
   }
 
   public record Throughput(String name, long count, long nanos, String load) {

@@ -95,7 +95,7 @@ public final class StartupIdle {
       throw new IllegalStateException("Run from the repository root: " + script + " not found");
     }
     Path work = Files.createTempDirectory("startup-idle");
-    System.out.println("load average at start: " + load() + "; data dirs under " + work);
+    System.out.println("load average at start: " + Report.loadAverages() + "; data dirs under " + work);
     Map<Variant, List<Run>> results = new LinkedHashMap<>();
     for (Variant v : variants) {
       results.put(v, new ArrayList<>());
@@ -136,12 +136,12 @@ public final class StartupIdle {
       List<Double> idle = rs.stream().map(Run::totalPct).toList();
       Run mid = rs.stream().sorted(Comparator.comparingDouble(Run::totalPct)).toList().get(rs.size() / 2);
       System.out.printf("| %s | %d %s | %d | %d %s | %.2f %s (%.2f / %s) | %s |%n", e.getKey().name(),
-          median(gw), gw, median(ready), rend.stream().mapToLong(Long::longValue).max().orElse(-1), rend,
+          Report.median(gw), gw, Report.median(ready), rend.stream().mapToLong(Long::longValue).max().orElse(-1), rend,
           mid.totalPct(), idle.stream().map(p -> String.format("%.2f", p)).toList(), mid.mainPct(),
           mid.rendererPct().stream().map(p -> String.format("%.2f", p)).collect(Collectors.joining(" + ")),
           rs.stream().map(Run::load).collect(Collectors.joining("; ")));
     }
-    System.out.println("load average at end: " + load());
+    System.out.println("load average at end: " + Report.loadAverages());
   }
 
   /** A start that fails (e.g. main's journal connection timing out on a loaded machine) is reported and retried. */
@@ -179,7 +179,7 @@ public final class StartupIdle {
     }
     pb.environment().put("BROWSEROS_JAVA_OPTS", String.join(" ", jvm));
     pb.redirectError(ProcessBuilder.Redirect.appendTo(dataDir.resolve("stderr.log").toFile()));
-    String load = load().split(" ")[0];
+    String load = Report.load();
     LocalDateTime spawnedAt = LocalDateTime.now();
     long t0 = System.nanoTime();
     Process p = pb.start();
@@ -347,23 +347,6 @@ public final class StartupIdle {
       return LocalDateTime.parse(line.substring(0, 23), ISO);
     } catch (DateTimeParseException | StringIndexOutOfBoundsException e) {
       throw new IllegalStateException("Not a timestamped main.log line: " + line, e);
-    }
-  }
-
-  private static long median(List<Long> values) {
-    if (values.isEmpty()) {
-      return -1;
-    }
-    List<Long> sorted = new ArrayList<>(values);
-    sorted.sort(null);
-    return sorted.get(sorted.size() / 2);
-  }
-
-  private static String load() {
-    try {
-      return Files.readString(Path.of("/proc/loadavg")).trim();
-    } catch (IOException e) {
-      return "?";
     }
   }
 }

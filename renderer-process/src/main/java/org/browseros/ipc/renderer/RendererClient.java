@@ -274,13 +274,9 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
       getContext().getLog().debug("Ignoring a second Welcome for [{}]", w.rendererId());
       return this;
     }
-    welcome = w;
-    phase = Phase.CONNECTED;
-    connection = w.connection();
-    link.welcomed(connection);
     timers.cancel(HelloTick.INSTANCE);
     timers.cancel(HandshakeTimedOut.INSTANCE);
-    startHeartbeats(w);
+    connected(w);
     getContext().getLog().info("Connected as [{}] (capability {}, profile {})", w.rendererId(), w.capability(), w.profileId());
     if (connectReplyTo != null) {
       connectReplyTo.tell(StatusReply.success(w));
@@ -289,7 +285,12 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
     return this;
   }
 
-  private void startHeartbeats(Welcome w) {
+  /** A Welcome, first or after a resume: a new connection on main's side, reached over Artery first. */
+  private void connected(Welcome w) {
+    welcome = w;
+    phase = Phase.CONNECTED;
+    connection = w.connection();
+    link.welcomed(connection);
     unackedHeartbeats = 0;
     // A new connection on main's side counts what it sent from zero.
     processed = 0;
@@ -380,13 +381,9 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
 
   private Behavior<Command> onWelcomeBack(Welcome w) {
     boolean sameMain = w.mainInstanceId() != null && w.mainInstanceId().equals(welcome.mainInstanceId());
-    welcome = w;
-    phase = Phase.CONNECTED;
-    connection = w.connection();
-    link.welcomed(connection);
     timers.cancel(ReconnectTick.INSTANCE);
     timers.cancel(ReconnectGiveUp.INSTANCE);
-    startHeartbeats(w);
+    connected(w);
     // The new connection sends a snapshot next; a restarted main's versions may be lower than ours.
     replica.expectSnapshot();
     getContext().getLog().info("Reconnected as [{}] after {} Hello(s) to {} main", w.rendererId(), reconnectAttempts,

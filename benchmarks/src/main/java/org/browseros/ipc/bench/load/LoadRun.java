@@ -387,13 +387,7 @@ public final class LoadRun {
       } catch (IOException | RuntimeException e) {
         // not Linux
       }
-      String load;
-      try {
-        load = Files.readString(Path.of("/proc/loadavg")).strip();
-      } catch (IOException e) {
-        load = "unknown";
-      }
-      return new Machine(Runtime.getRuntime().availableProcessors(), mem, load);
+      return new Machine(Runtime.getRuntime().availableProcessors(), mem, org.browseros.ipc.bench.Report.loadAverages());
     }
 
     @Override

@@ -218,11 +218,6 @@ public final class Connection extends AbstractBehavior<ToMain> {
       return refuse(envelope, ErrorCode.TOO_LARGE, "Payload of " + envelope.payload().length
           + " bytes exceeds the limit of " + payloadLimit() + " bytes");
     }
-    // A compressed payload declares its inflated size up front: refuse it before inflating.
-    if (PayloadCodec.decodedLength(envelope.payload()) > payloadLimit()) {
-      return refuse(envelope, ErrorCode.TOO_LARGE, "Payload inflating to " + PayloadCodec.decodedLength(envelope.payload())
-          + " bytes exceeds the limit of " + payloadLimit() + " bytes");
-    }
     if (envelope.type() != MessageType.COMMAND && envelope.type() != MessageType.EVENT) {
       return refuse(envelope, ErrorCode.VALIDATION, "Renderers may send only COMMAND or EVENT messages, not " + envelope.type());
     }

@@ -55,11 +55,14 @@ public final class ChannelGuard {
           + "' does not allow channel '" + channel + "'");
     }
     int limit = policy.payloadLimit(channel, overallLimit);
-    // The larger of the wire size and the size a compressed payload declares once inflated.
-    int size = Math.max(envelope.payload().length, org.browseros.ipc.protocol.PayloadCodec.decodedLength(envelope.payload()));
-    if (size > limit) {
-      throw new IpcException(ErrorCode.TOO_LARGE, "Payload of " + size
-          + " bytes exceeds the limit of " + limit + " bytes for '" + channel + "'");
+    // The larger of the wire size and the size a compressed payload declares once inflated: a
+    // compressed payload is refused before anything inflates it.
+    int wire = envelope.payload().length;
+    int inflated = org.browseros.ipc.protocol.PayloadCodec.decodedLength(envelope.payload());
+    if (Math.max(wire, inflated) > limit) {
+      String size = inflated > wire ? "Payload inflating to " + inflated : "Payload of " + wire;
+      throw new IpcException(ErrorCode.TOO_LARGE, size + " bytes exceeds the limit of " + limit + " bytes for '"
+          + channel + "'");
     }
     if (!bucket.tryTake(System.nanoTime())) {
       throw new IpcException(ErrorCode.RATE_LIMITED, "Renderer '" + caller.rendererId()
