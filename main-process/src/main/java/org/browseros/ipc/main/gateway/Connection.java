@@ -126,6 +126,8 @@ public final class Connection extends AbstractBehavior<ToMain> {
   private boolean behind;
   private boolean snapshotOwed;
   private boolean awaitingSnapshot;
+  // A state update was too large for Artery: send a snapshot once the data plane is attached.
+  private boolean snapshotTooLarge;
   private long dropped;
   private long droppedSinceBehind;
 
@@ -473,7 +475,15 @@ public final class Connection extends AbstractBehavior<ToMain> {
       }
       awaitingSnapshot = false;
     }
-    outbound.send(Envelope.of(Channels.STATE_SYNC.name(), MessageType.STATE_UPDATE, PayloadCodec.encode(sync)));
+    byte[] bytes = PayloadCodec.encode(sync);
+    if (bytes.length > payloadLimit()) {
+      // Artery would discard it (its frame is 256 KiB): owe a snapshot until a larger way is up.
+      getContext().getLog().warn("State update of [{}] bytes for renderer [{}] exceeds the [{}] bytes of its transport: "
+          + "a snapshot is owed until the data plane is attached", bytes.length, caller.rendererId(), payloadLimit());
+      snapshotTooLarge = true;
+      return this;
+    }
+    outbound.send(Envelope.of(Channels.STATE_SYNC.name(), MessageType.STATE_UPDATE, bytes));
     return checkFlow();
   }
 
@@ -614,6 +624,11 @@ public final class Connection extends AbstractBehavior<ToMain> {
     if (event instanceof DataPlaneServer.Attached attached) {
       getContext().getLog().debug("Renderer [{}] switched to the data plane", caller.rendererId());
       dataPlane.attached(attached.session());
+      if (snapshotTooLarge) {
+        snapshotTooLarge = false;
+        awaitingSnapshot = true;
+        core.requestSnapshot(stateAdapter);
+      }
       return this;
     }
     if (event instanceof DataPlaneServer.Inbound inbound) {
