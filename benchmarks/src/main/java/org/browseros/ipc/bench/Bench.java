@@ -250,6 +250,8 @@ public final class Bench {
         ipcMain.sendTo(event.rendererId(), BenchChannels.CREDIT, new BenchChannels.Credit(c));
       }
     });
+    ipcMain.handle(BenchChannels.COUNTED, (event, none) ->
+        new BenchChannels.Credit(eventCounts.computeIfAbsent(event.rendererId(), k -> new AtomicLong()).get()));
     ipcMain.on(BenchChannels.ACK, (event, ack) -> fanOut.onAck(event.rendererId(), ack));
     Path dataDir = work.resolve("main");
     Map<String, Object> overrides = new HashMap<>();
@@ -672,7 +674,7 @@ public final class Bench {
     return Files.isExecutable(Path.of("/usr/bin/node")) ? "/usr/bin/node" : null;
   }
 
-  private static void deleteQuietly(Path dir) {
+  static void deleteQuietly(Path dir) {
     try (var walk = Files.walk(dir)) {
       walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     } catch (IOException e) {

@@ -24,6 +24,11 @@ public final class BenchChannels {
   public static final Channel<Blob, Void> EVENT = Channel.rendererToMain("bench:event", Blob.class);
   /** Main to one renderer: credit for {@link #EVENT}. */
   public static final Channel<Credit, Void> CREDIT = Channel.mainToRenderer("bench:credit", Credit.class);
+  /**
+   * Renderer to main: how many {@link #EVENT}s main has counted from this renderer. An invoke is handled
+   * after every send the renderer made before it, so the answer covers all of them.
+   */
+  public static final Channel<Blob, Credit> COUNTED = Channel.invoke("bench:counted", Blob.class, Credit.class);
   /** Main to every renderer. */
   public static final Channel<Tick, Void> BROADCAST = Channel.broadcast("bench:broadcast", Tick.class);
   /** Renderer to main: receipt of a broadcast or of a state delta. */

@@ -39,16 +39,13 @@ public final class BenchClient {
   private final IpcRenderer ipc;
   private final Semaphore credits = new Semaphore(0);
   private final AtomicLong credited = new AtomicLong();
-  private final AtomicReference<CompletableFuture<Long>> creditTarget = new AtomicReference<>();
 
   private BenchClient(IpcRenderer ipc) {
     this.ipc = ipc;
     ipc.on(BenchChannels.CREDIT, credit -> {
-      long before = credited.getAndSet(credit.received());
-      credits.release((int) (credit.received() - before));
-      CompletableFuture<Long> target = creditTarget.get();
-      if (target != null) {
-        target.complete(credit.received());
+      long before = credited.getAndAccumulate(credit.received(), Math::max);
+      if (credit.received() > before) {
+        credits.release((int) (credit.received() - before));
       }
     });
   }
@@ -169,13 +166,15 @@ public final class BenchClient {
   /**
    * One-way sends counted by main's listener. Main grants credit as it counts, and at most
    * {@code window} sends are unacknowledged: Artery drops silently when its outbound queue is full.
+   * The clock stops when main has counted the last one: a {@code bench:counted} invoke after the
+   * sends is answered only after main handled every one of them (one connection, in order).
    */
   private ObjectNode events(int bytes, int count, int window) throws Exception {
     BenchChannels.Blob blob = new BenchChannels.Blob(new byte[bytes]);
+    BenchChannels.Blob none = new BenchChannels.Blob(new byte[0]);
+    long base = ipc.invoke(BenchChannels.COUNTED, none).toCompletableFuture().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS).received();
     credits.drainPermits();
-    credited.set(0);
-    CompletableFuture<Long> done = new CompletableFuture<>();
-    creditTarget.set(new CompletableFuture<>());
+    credited.set(base);
     credits.release(window);
     long t0 = System.nanoTime();
     for (int i = 0; i < count; i++) {
@@ -184,18 +183,12 @@ public final class BenchClient {
       }
       ipc.send(BenchChannels.EVENT, blob);
     }
-    long deadline = System.nanoTime() + TIMEOUT.toNanos();
-    while (credited.get() < count && System.nanoTime() < deadline) {
-      Thread.onSpinWait();
-      Thread.sleep(0, 100_000);
-    }
+    long counted = ipc.invoke(BenchChannels.COUNTED, none).toCompletableFuture().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS).received();
     long nanos = System.nanoTime() - t0;
-    creditTarget.set(null);
-    done.complete(credited.get());
     ObjectNode r = PayloadCodec.json().createObjectNode();
     r.put("nanos", nanos);
     r.put("count", count);
-    r.put("received", credited.get());
+    r.put("received", counted - base);
     return r;
   }
 
