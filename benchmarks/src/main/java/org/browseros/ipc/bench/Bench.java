@@ -320,6 +320,7 @@ public final class Bench {
         echoRow(ECHO_ARTERY, artery, size);
       }
       report.note("data plane: " + (dataPlane.envelopesIn() - envelopesBefore) + " envelopes came over the socket during the Artery echo rows");
+      phase("invoke over Artery with mutual TLS", () -> tlsEchoRow(arteryJvm, log));
       if (!n.focus()) {
         report.latency("ours: invoke settings:update (validated, journaled, replied)", 0,
             one.call("settings " + n.settingsWarmup() + " " + n.settings()));
@@ -347,6 +348,29 @@ public final class Bench {
     }
   }
 
+  /**
+   * The default transport for a renderer that cannot use the data plane (another machine): Artery
+   * with mutual TLS. A second main in this JVM, TLS on (the default), no launched renderers.
+   */
+  private void tlsEchoRow(List<String> arteryJvm, Path log) throws Exception {
+    IpcMain tlsIpc = new IpcMain(Duration.ofSeconds(5));
+    tlsIpc.handle(BenchChannels.ECHO, (event, payload) -> payload);
+    Path dataDir = work.resolve("main-tls");
+    Map<String, Object> overrides = new HashMap<>();
+    overrides.put("browseros.data-dir", dataDir.toString());
+    overrides.put("browseros.renderers.count", 0);
+    overrides.put("browseros.edge.pekko.remote.artery.canonical.port", 0);
+    overrides.put("browseros.core.pekko.remote.artery.canonical.port", 0);
+    overrides.put("browseros.inspector.port", 0);
+    overrides.put("browseros.security.capabilities.devtools.rate-limit.per-second", 100_000_000);
+    overrides.put("browseros.security.capabilities.devtools.rate-limit.burst", 100_000_000);
+    try (MainNode tlsMain = MainNode.start(MainConfig.load(overrides), tlsIpc);
+        ClientJvm client = ClientJvm.start(arteryJvm, BenchClient.class, log, dataDir.toString())) {
+      echoRow(ECHO_TLS, client, 100);
+    }
+  }
+
+  static final String ECHO_TLS = "ours: invoke app echo, Artery with mutual TLS (data plane off; the default for a renderer on another machine)";
   static final String ECHO_DATA_PLANE = "ours: invoke app echo, data plane (renderer JVM → Unix socket → Connection → IpcMain handler → reply)";
   static final String ECHO_ARTERY = "ours: invoke app echo, Artery (data plane off: renderer JVM → Artery → Connection → IpcMain handler → reply)";
 

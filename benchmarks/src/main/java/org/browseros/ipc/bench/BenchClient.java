@@ -3,6 +3,7 @@ package org.browseros.ipc.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.typesafe.config.Config;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -53,7 +54,11 @@ public final class BenchClient {
   public static void main(String[] args) throws Exception {
     Path dataDir = Path.of(args[0]);
     JsonNode credential = PayloadCodec.parseJson(Files.readString(dataDir.resolve("devtools.credential")));
-    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "bench", RendererConfig.load());
+    // A main with mutual TLS (the default) names its key material in the credential, as for scripts/ipc.
+    Config config = credential.hasNonNull("tls")
+        ? RendererConfig.withTls(RendererConfig.load(), Path.of(credential.get("tls").asText()))
+        : RendererConfig.load();
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "bench", config);
     IpcRenderer ipc = IpcRenderer.connect(system,
             ConnectOptions.of(system, credential.get("gateway").asText(), null, credential.get("secret").asText()))
         .toCompletableFuture().get(30, TimeUnit.SECONDS);

@@ -16,7 +16,7 @@ class BenchTest {
   void shouldMeasureEveryPathWithTinyCounts() throws Exception {
     Report report = Bench.run(Bench.Counts.smoke());
 
-    for (String path : new String[] {Bench.ECHO_DATA_PLANE, Bench.ECHO_ARTERY}) {
+    for (String path : new String[] {Bench.ECHO_DATA_PLANE, Bench.ECHO_ARTERY, Bench.ECHO_TLS}) {
       Report.Latency echo = report.latencies().stream()
           .filter(l -> l.name().equals(path) && l.bytes() == 100).findFirst().orElseThrow();
       assertNull(echo.unsupported(), "100 B echo through the full stack");
