@@ -38,6 +38,9 @@ public final class FrameSocket implements AutoCloseable {
 
     /** The socket is closed (once): by the peer, by {@link #close}, or on a malformed frame. */
     void closed(String reason, boolean malformed);
+
+    /** Every frame of one read was handed to {@link #frame} (lets a handler batch its hand-offs). */
+    default void readDrained() {}
   }
 
   private static final int READ_BUFFER = 64 * 1024;
@@ -218,6 +221,7 @@ public final class FrameSocket implements AutoCloseable {
           }
         }
         in.clear();
+        handler.readDrained();
       }
     } catch (DataPlaneWire.MalformedFrameException e) {
       reason = "malformed frame: " + e.getMessage();
