@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.apache.pekko.Done;
+import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
@@ -41,6 +42,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe. Listeners run on the client actor's thread, in arrival order, and must not
  * block; handlers run on the actor system's dispatcher and may return a {@link CompletionStage}.
+ * On the data plane an invoke's stage may complete on the socket's reader thread: what a caller
+ * chains on it without an executor ({@code thenApply}, not {@code thenApplyAsync}) must not block
+ * either. Invokes and sends issued by one thread reach main in the order issued.
  * Failed calls fail with an {@link IpcException} (possibly wrapped in a {@link CompletionException})
  * carrying a typed {@link ErrorCode}: use {@link IpcException#errorOf} to read it.
  */
@@ -64,12 +68,16 @@ public final class IpcRenderer implements AutoCloseable {
   private final AtomicBoolean reconnecting = new AtomicBoolean();
   private final Map<String, Function<byte[], CompletionStage<byte[]>>> handlers = new ConcurrentHashMap<>();
   private final AtomicBoolean open = new AtomicBoolean(true);
+  private final ClientEvents events = new ClientEvents();
+  // On the data plane, invokes and sends skip the client actor (DirectLane).
+  private final DirectLane lane;
   private volatile ActorRef<RendererClient.Command> client;
   private volatile Welcome welcome;
 
   private IpcRenderer(ActorSystem<?> system, ConnectOptions options) {
     this.system = system;
     this.options = options;
+    this.lane = new DirectLane(system.scheduler(), system.executionContext(), events);
   }
 
   /**
@@ -79,7 +87,7 @@ public final class IpcRenderer implements AutoCloseable {
   public static CompletionStage<IpcRenderer> connect(ActorSystem<?> system, ConnectOptions options) {
     IpcRenderer renderer = new IpcRenderer(system, options);
     renderer.client = system.systemActorOf(
-        RendererClient.create(options, renderer.replica, renderer.new ClientEvents()),
+        RendererClient.create(options, renderer.replica, renderer.events, renderer.lane),
         "ipc-renderer-" + CLIENTS.incrementAndGet(),
         Props.empty());
     return AskPattern.<RendererClient.Command, Welcome>askWithStatus(
@@ -145,15 +153,20 @@ public final class IpcRenderer implements AutoCloseable {
       return CompletableFuture.failedStage(new IpcException(ErrorCode.CONNECTION, "Not connected to main"));
     }
     Envelope request = Envelope.command(channel, payload);
-    return AskPattern.<RendererClient.Command, byte[]>askWithStatus(
-            client,
-            replyTo -> new RendererClient.Invoke(request, timeout, replyTo, idempotent),
-            timeout.plus(ASK_MARGIN),
-            system.scheduler())
-        .exceptionally(failure -> {
-          // The client answers timeouts itself; an ask timeout means the client is gone.
-          throw new CompletionException(asIpc(failure, open.get() ? ErrorCode.TIMEOUT : ErrorCode.CONNECTION));
-        });
+    CompletableFuture<byte[]> result = new CompletableFuture<>();
+    if (lane.tryInvoke(request, timeout, idempotent, result)) {
+      return result;
+    }
+    lane.queue();
+    client.tell(new RendererClient.Invoke(request, timeout, result, idempotent));
+    // The client answers timeouts itself; this one ends a call the client never got (it stopped).
+    Cancellable guard = system.scheduler().scheduleOnce(timeout.plus(ASK_MARGIN),
+        () -> result.completeExceptionally(open.get()
+            ? new IpcException(ErrorCode.TIMEOUT, "No answer from main in time")
+            : new IpcException(ErrorCode.CONNECTION, "Not connected to main")),
+        system.executionContext());
+    result.whenComplete((reply, failure) -> guard.cancel());
+    return result;
   }
 
   /** Sends a one-way message to main. A refusal from main goes to {@link #onError} listeners. */
@@ -170,7 +183,11 @@ public final class IpcRenderer implements AutoCloseable {
     if (!open.get()) {
       throw new IpcException(ErrorCode.CONNECTION, "Not connected to main");
     }
-    client.tell(new RendererClient.Send(Envelope.of(channel, MessageType.EVENT, payload)));
+    Envelope event = Envelope.of(channel, MessageType.EVENT, payload);
+    if (!lane.trySend(event)) {
+      lane.queue();
+      client.tell(new RendererClient.Send(event));
+    }
   }
 
   // --- listeners -------------------------------------------------------------------------------
@@ -347,6 +364,11 @@ public final class IpcRenderer implements AutoCloseable {
       for (Consumer<Envelope> l : envelopeListeners) {
         safely(() -> l.accept(envelope), envelope.channel());
       }
+    }
+
+    @Override
+    public boolean observesEnvelopes() {
+      return !envelopeListeners.isEmpty();
     }
 
     @Override

@@ -30,6 +30,8 @@ import org.slf4j.LoggerFactory;
  * {@link DataPlaneWire#SWITCH} over Artery before its first envelope on the socket; socket envelopes
  * that overtake that marker are held until it arrives. On the marker this side sends its own over
  * Artery and uses the socket from then on, so order holds in both directions across the switch.
+ * From then on callers write to the socket themselves and the reader completes their calls
+ * ({@link DirectLane}).
  * If main declines or the socket cannot be reached (another machine), everything stays on Artery.
  */
 final class MainLink {
@@ -42,6 +44,7 @@ final class MainLink {
   record SocketClosed(String reason, int session) implements RendererClient.Command {}
 
   private final ActorRef<RendererClient.Command> client;
+  private final DirectLane lane;
   private final boolean enabled;
   private final int maxPayloadBytes;
   private final int maxFrame;
@@ -57,8 +60,9 @@ final class MainLink {
   private FrameSocket socket;
   private boolean switched;
 
-  MainLink(ActorRef<RendererClient.Command> client, Config config) {
+  MainLink(ActorRef<RendererClient.Command> client, DirectLane lane, Config config) {
     this.client = client;
+    this.lane = lane;
     Config c = config.getConfig("browseros.renderer.data-plane");
     this.enabled = c.getBoolean("enabled");
     this.maxPayloadBytes = (int) Math.min(Integer.MAX_VALUE - DataPlaneWire.ENVELOPE_OVERHEAD, c.getBytes("max-payload-size"));
@@ -125,6 +129,7 @@ final class MainLink {
     // Main's last envelope over Artery is handled: from here on, the socket in both directions.
     connection.tell(DataPlaneWire.switchMarker());
     switched = true;
+    lane.open(socket, maxPayloadBytes, session);
     log.debug("Switched to the data plane");
     List<Envelope> out = new ArrayList<>(held);
     held.clear();
@@ -169,6 +174,7 @@ final class MainLink {
    */
   void reset() {
     session++;
+    lane.close();
     FrameSocket s = socket;
     socket = null;
     switched = false;
@@ -185,6 +191,7 @@ final class MainLink {
 
   /** Closes the socket (the client stopped). */
   void close() {
+    lane.stopped();
     FrameSocket s = socket;
     if (s != null) {
       s.close("renderer closed", false);
@@ -203,6 +210,9 @@ final class MainLink {
     @Override
     public void frame(ByteBuffer body) throws IOException, InterruptedException {
       Envelope envelope = DataPlaneWire.decodeEnvelope(body);
+      if (lane.deliver(envelope, readerSession, permits, maxInFlight)) {
+        return;
+      }
       permits.acquire();
       client.tell(new SocketEnvelope(envelope, readerSession));
     }

@@ -1,10 +1,6 @@
 package org.browseros.ipc.renderer;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -65,18 +61,17 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
   public record Connect(ActorRef<StatusReply<Welcome>> replyTo) implements Command {}
 
   /**
-   * Sends a request envelope; answered with the reply's payload bytes or an {@link IpcException}.
+   * Sends a request envelope; {@code result} completes with the reply's payload bytes or an
+   * {@link IpcException}. A future rather than a {@code replyTo}: on the data plane the socket's
+   * reader completes it, with no hop through this actor ({@link DirectLane}). Whoever sends this
+   * calls {@link DirectLane#queue} first (this actor calls {@link DirectLane#handled}).
    *
    * @param idempotent re-sent by itself after a lost connection, even to a restarted main
    */
-  public record Invoke(Envelope request, Duration timeout, ActorRef<StatusReply<byte[]>> replyTo, boolean idempotent)
-      implements Command {
-    public Invoke(Envelope request, Duration timeout, ActorRef<StatusReply<byte[]>> replyTo) {
-      this(request, timeout, replyTo, false);
-    }
-  }
+  public record Invoke(Envelope request, Duration timeout, CompletableFuture<byte[]> result, boolean idempotent)
+      implements Command {}
 
-  /** Sends a one-way envelope. */
+  /** Sends a one-way envelope (the sender called {@link DirectLane#queue} first). */
   public record Send(Envelope event) implements Command {}
 
   /** Says Goodbye to main and stops; pending invokes fail with CONNECTION. */
@@ -89,8 +84,6 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
   private enum HandshakeTimedOut implements Command { INSTANCE }
 
   private enum HeartbeatTick implements Command { INSTANCE }
-
-  private record InvokeTimedOut(String id) implements Command {}
 
   private enum ReconnectTick implements Command { INSTANCE }
 
@@ -118,6 +111,11 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
     /** Every inbound envelope, before anything else happens to it. */
     void envelope(Envelope envelope);
 
+    /** Whether {@link #envelope} wants every envelope (else replies may skip the actor, and it). */
+    default boolean observesEnvelopes() {
+      return true;
+    }
+
     /** A push for channel listeners: EVENT, SYSTEM_EVENT and (applied or not) STATE_UPDATE. */
     void push(Envelope envelope);
 
@@ -137,18 +135,6 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
     default void reconnected(Welcome welcome, boolean sameMain) {}
   }
 
-  /** @param sends how often the request went out (0: queued while reconnecting) */
-  private record Pending(Envelope request, Duration timeout, ActorRef<StatusReply<byte[]>> replyTo,
-      boolean idempotent, int sends) {
-    String channel() {
-      return request.channel();
-    }
-
-    Pending sent() {
-      return new Pending(request, timeout, replyTo, idempotent, sends + 1);
-    }
-  }
-
   private static final Duration FIRST_HELLO_RETRY = Duration.ofMillis(500);
   private static final Duration MAX_HELLO_RETRY = Duration.ofSeconds(2);
   private static final long DEFAULT_HEARTBEAT_MILLIS = 1000;
@@ -162,8 +148,8 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
   private final StateReplica replica;
   private final Events events;
   private final ActorRef<ToRenderer> self;
-  // In issue order, so that re-sends after a reconnect keep the renderer's order.
-  private final Map<String, Pending> pending = new LinkedHashMap<>();
+  // The invokes in flight (in issue order for re-sends after a reconnect) and the callers' direct way.
+  private final DirectLane lane;
   private final MainLink link;
 
   private ActorRef<StatusReply<Welcome>> connectReplyTo;
@@ -175,11 +161,10 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
   private ActorRef<ToMain> connection;
   private long heartbeatSeq;
   private int unackedHeartbeats;
-  // Envelopes from main processed in this session, reported in heartbeats (main's flow control).
-  private long processed;
 
-  public static Behavior<Command> create(ConnectOptions options, StateReplica replica, Events events) {
-    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new RendererClient(ctx, timers, options, replica, events)));
+  /** @param lane shared with the {@link IpcRenderer} that sends to this client (made with the same {@code events}) */
+  public static Behavior<Command> create(ConnectOptions options, StateReplica replica, Events events, DirectLane lane) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new RendererClient(ctx, timers, options, replica, events, lane)));
   }
 
   private RendererClient(
@@ -187,7 +172,8 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
       TimerScheduler<Command> timers,
       ConnectOptions options,
       StateReplica replica,
-      Events events) {
+      Events events,
+      DirectLane lane) {
     super(context);
     this.timers = timers;
     this.options = options;
@@ -195,7 +181,8 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
     this.replica = replica;
     this.events = events;
     this.self = context.messageAdapter(ToRenderer.class, FromMain::new);
-    this.link = new MainLink(context.getSelf(), context.getSystem().settings().config());
+    this.lane = lane;
+    this.link = new MainLink(context.getSelf(), lane, context.getSystem().settings().config());
   }
 
   @Override
@@ -206,7 +193,6 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
         .onMessage(HandshakeTimedOut.class, this::onHandshakeTimedOut)
         .onMessage(FromMain.class, this::onFromMain)
         .onMessage(Invoke.class, this::onInvoke)
-        .onMessage(InvokeTimedOut.class, this::onInvokeTimedOut)
         .onMessage(ReconnectTick.class, this::onReconnectTick)
         .onMessage(ReconnectGiveUp.class, this::onReconnectGiveUp)
         .onMessage(ResendDue.class, this::onResendDue)
@@ -293,7 +279,7 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
     link.welcomed(connection);
     unackedHeartbeats = 0;
     // A new connection on main's side counts what it sent from zero.
-    processed = 0;
+    lane.connected(connection);
     long interval = w.heartbeatIntervalMillis() > 0 ? w.heartbeatIntervalMillis() : DEFAULT_HEARTBEAT_MILLIS;
     // Fixed delay, not fixed rate: after a stall (GC, SIGSTOP) missed ticks must not fire in a burst
     // and count as several unanswered heartbeats at once.
@@ -388,18 +374,17 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
     replica.expectSnapshot();
     getContext().getLog().info("Reconnected as [{}] after {} Hello(s) to {} main", w.rendererId(), reconnectAttempts,
         sameMain ? "the same" : "a restarted");
-    List<String> ids = new ArrayList<>(pending.keySet());
-    for (String id : ids) {
-      Pending p = pending.get(id);
-      if (p.sends() == 0) {
+    for (DirectLane.Call p : lane.inIssueOrder()) {
+      String id = p.id();
+      if (p.sends == 0) {
         send(p);
-      } else if (p.idempotent()) {
-        if (p.sends() >= options.reconnect().maxAttempts()) {
-          fail(id, IpcError.of(ErrorCode.CONNECTION, "Connection to main lost; gave up after " + p.sends() + " attempts"));
+      } else if (p.idempotent) {
+        if (p.sends >= options.reconnect().maxAttempts()) {
+          fail(id, IpcError.of(ErrorCode.CONNECTION, "Connection to main lost; gave up after " + p.sends + " attempts"));
         } else {
           // Spread the retries of many renderers coming back at once.
           timers.startSingleTimer(resendKey(id), new ResendDue(id),
-              options.reconnect().backoff(p.sends() - 1, ThreadLocalRandom.current().nextDouble()));
+              options.reconnect().backoff(p.sends - 1, ThreadLocalRandom.current().nextDouble()));
         }
       } else if (sameMain) {
         // The same id: main answers a duplicate from its request log, never runs it twice.
@@ -414,30 +399,27 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
   }
 
   private Behavior<Command> onResendDue(ResendDue due) {
-    Pending p = pending.get(due.id());
+    DirectLane.Call p = lane.get(due.id());
     if (p != null && phase == Phase.CONNECTED) {
       send(p);
     }
     return this;
   }
 
-  private void send(Pending p) {
-    if (p.request().payload().length > payloadLimit()) {
+  private void send(DirectLane.Call p) {
+    if (p.request.payload().length > payloadLimit()) {
       // Queued for the data plane, but a new session starts on Artery, whose frames it would exceed.
-      fail(p.request().id(), IpcError.of(ErrorCode.TOO_LARGE, "Payload of " + p.request().payload().length
+      fail(p.id(), IpcError.of(ErrorCode.TOO_LARGE, "Payload of " + p.request.payload().length
           + " bytes exceeds the limit of " + payloadLimit() + " bytes of the connection in use"));
       return;
     }
-    pending.put(p.request().id(), p.sent());
-    link.tell(p.request());
+    p.sends++;
+    link.tell(p.request);
   }
 
   private void fail(String id, IpcError reason) {
-    Pending p = pending.remove(id);
-    if (p != null) {
-      timers.cancel(id);
-      p.replyTo().tell(StatusReply.error(new IpcException(reason.withRequest(p.channel(), id))));
-    }
+    timers.cancel(resendKey(id));
+    lane.fail(id, reason);
   }
 
   private static String resendKey(String id) {
@@ -482,7 +464,8 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
   private void handleFromMain(Envelope e) {
     onEnvelope(e);
     // Under a flood, report progress more often than once a tick, or main would think us behind.
-    if (++processed % PROGRESS_EVERY == 0) {
+    long processed = lane.processedOne();
+    if (processed % PROGRESS_EVERY == 0) {
       connection.tell(new Heartbeat(heartbeatSeq, System.nanoTime(), processed));
     }
   }
@@ -504,21 +487,14 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
   }
 
   private void onReply(Envelope e) {
-    Pending p = pending.remove(e.inReplyTo());
-    if (p == null) {
-      if (e.type() == MessageType.ERROR) {
-        reportError(e);
-      } else {
-        getContext().getLog().debug("Late reply on [{}] to [{}]: dropped", e.channel(), e.inReplyTo());
-      }
+    if (lane.complete(e)) {
+      timers.cancel(resendKey(e.inReplyTo()));
       return;
     }
-    timers.cancel(e.inReplyTo());
-    timers.cancel(resendKey(e.inReplyTo()));
     if (e.type() == MessageType.ERROR) {
-      p.replyTo().tell(StatusReply.error(new IpcException(decodeError(e))));
+      reportError(e);
     } else {
-      p.replyTo().tell(StatusReply.success(e.payload()));
+      getContext().getLog().debug("Late reply on [{}] to [{}]: dropped", e.channel(), e.inReplyTo());
     }
   }
 
@@ -529,12 +505,7 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
   }
 
   private static IpcError decodeError(Envelope e) {
-    try {
-      IpcError error = PayloadCodec.decode(e.payload(), IpcError.class);
-      return error.channel() == null ? error.withRequest(e.channel(), e.inReplyTo()) : error;
-    } catch (IpcException | NullPointerException ex) {
-      return new IpcError(ErrorCode.INTERNAL, "Undecodable error from main", e.channel(), e.inReplyTo());
-    }
+    return DirectLane.decodeError(e);
   }
 
   private void onStateUpdate(Envelope e) {
@@ -590,56 +561,60 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
   // --- outbound --------------------------------------------------------------------------------
 
   private Behavior<Command> onInvoke(Invoke invoke) {
+    try {
+      return invoke(invoke);
+    } finally {
+      lane.handled();
+    }
+  }
+
+  private Behavior<Command> invoke(Invoke invoke) {
     Envelope request = invoke.request();
     if (phase == Phase.RECONNECTING) {
       return onInvokeWhileReconnecting(invoke);
     }
     if (connection == null) {
-      invoke.replyTo().tell(StatusReply.error(new IpcException(ErrorCode.CONNECTION, "Not connected to main")));
+      invoke.result().completeExceptionally(new IpcException(ErrorCode.CONNECTION, "Not connected to main"));
       return this;
     }
     if (request.payload().length > payloadLimit()) {
-      invoke.replyTo().tell(StatusReply.error(new IpcException(new IpcError(ErrorCode.TOO_LARGE,
+      invoke.result().completeExceptionally(new IpcException(new IpcError(ErrorCode.TOO_LARGE,
           "Payload of " + request.payload().length + " bytes exceeds the limit of " + payloadLimit() + " bytes",
-          request.channel(), request.id()))));
+          request.channel(), request.id())));
       return this;
     }
-    timers.startSingleTimer(request.id(), new InvokeTimedOut(request.id()), invoke.timeout());
-    send(new Pending(request, invoke.timeout(), invoke.replyTo(), invoke.idempotent(), 0));
+    send(lane.register(request, invoke.timeout(), invoke.idempotent(), invoke.result()));
     return this;
   }
 
   private Behavior<Command> onInvokeWhileReconnecting(Invoke invoke) {
     Envelope request = invoke.request();
-    long queued = pending.values().stream().filter(p -> p.sends() == 0).count();
+    long queued = lane.unsent();
     if (queued >= options.reconnect().maxQueued()) {
-      invoke.replyTo().tell(StatusReply.error(new IpcException(new IpcError(ErrorCode.CONNECTION,
-          "Reconnecting to main, and " + queued + " invokes already wait", request.channel(), request.id()))));
+      invoke.result().completeExceptionally(new IpcException(new IpcError(ErrorCode.CONNECTION,
+          "Reconnecting to main, and " + queued + " invokes already wait", request.channel(), request.id())));
       return this;
     }
     if (request.payload().length > maxPayloadBytes) {
-      invoke.replyTo().tell(StatusReply.error(new IpcException(new IpcError(ErrorCode.TOO_LARGE,
+      invoke.result().completeExceptionally(new IpcException(new IpcError(ErrorCode.TOO_LARGE,
           "Payload of " + request.payload().length + " bytes exceeds the limit of " + maxPayloadBytes + " bytes",
-          request.channel(), request.id()))));
+          request.channel(), request.id())));
       return this;
     }
     // Waits for the Welcome; its own timeout still ends it if none comes in time.
-    pending.put(request.id(), new Pending(request, invoke.timeout(), invoke.replyTo(), invoke.idempotent(), 0));
-    timers.startSingleTimer(request.id(), new InvokeTimedOut(request.id()), invoke.timeout());
-    return this;
-  }
-
-  private Behavior<Command> onInvokeTimedOut(InvokeTimedOut timeout) {
-    Pending p = pending.remove(timeout.id());
-    timers.cancel(resendKey(timeout.id()));
-    if (p != null) {
-      p.replyTo().tell(StatusReply.error(new IpcException(new IpcError(ErrorCode.TIMEOUT,
-          "No reply on '" + p.channel() + "' within " + p.timeout().toMillis() + " ms", p.channel(), timeout.id()))));
-    }
+    lane.register(request, invoke.timeout(), invoke.idempotent(), invoke.result());
     return this;
   }
 
   private Behavior<Command> onSend(Send send) {
+    try {
+      return send(send);
+    } finally {
+      lane.handled();
+    }
+  }
+
+  private Behavior<Command> send(Send send) {
     if (connection == null) {
       getContext().getLog().warn("Not connected: dropped a send on [{}]", send.event().channel());
       if (phase == Phase.RECONNECTING) {
@@ -712,12 +687,18 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
       return connectionLost(IpcError.of(ErrorCode.CONNECTION,
           "Connection to main lost: no heartbeat ack for " + unackedHeartbeats + " intervals"));
     }
+    if (lane.heardSinceLastAsked()) {
+      // Replies the socket's reader handed to callers prove main alive as well.
+      unackedHeartbeats = 0;
+    }
     unackedHeartbeats++;
-    connection.tell(new Heartbeat(++heartbeatSeq, System.nanoTime(), processed));
+    lane.heartbeatSeq(++heartbeatSeq);
+    connection.tell(new Heartbeat(heartbeatSeq, System.nanoTime(), lane.processed()));
     return this;
   }
 
   private Behavior<Command> onClose(Close close) {
+    lane.stopped();
     if (connection != null) {
       connection.tell(new Goodbye(close.reason()));
     }
@@ -735,8 +716,6 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
   }
 
   private void failPending(IpcError reason) {
-    pending.forEach((id, p) -> p.replyTo().tell(
-        StatusReply.error(new IpcException(reason.withRequest(p.channel(), id)))));
-    pending.clear();
+    lane.failAll(reason);
   }
 }

@@ -9,9 +9,10 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * One end of a data-plane socket: length-prefixed frames in both directions.
@@ -22,6 +23,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * stalls the caller; what the kernel does not take at once is queued, bounded, and flushed by the
  * reader thread when the socket is writable again. A peer that stops reading until that queue is
  * full is cut off.
+ *
+ * <p>Frames are coalesced, in order: a frame sent while another thread is writing (or while the
+ * kernel buffer is full) is queued, and whoever writes next copies every queued frame into one
+ * buffer and writes them with one system call. A lone frame is written at once by its sender.
  *
  * <p>Frames above {@code maxFrame} are skipped without being buffered and reported to
  * {@link Handler#oversize}; a length of zero or less is malformed and closes the socket.
@@ -38,21 +43,32 @@ public final class FrameSocket implements AutoCloseable {
 
     /** The socket is closed (once): by the peer, by {@link #close}, or on a malformed frame. */
     void closed(String reason, boolean malformed);
+
+    /** Every frame of one read was handed to {@link #frame} (lets a handler batch its hand-offs). */
+    default void readDrained() {}
   }
 
   private static final int READ_BUFFER = 64 * 1024;
+  private static final int WRITE_BUFFER = 64 * 1024;
 
   private final SocketChannel channel;
   private final Selector selector;
   private final SelectionKey key;
   private final int maxFrame;
   private final long maxPendingBytes;
-  private final Object writeLock = new Object();
-  private final ArrayDeque<ByteBuffer> pending = new ArrayDeque<>();
+  // Held by whoever writes; frames sent meanwhile wait in the outbox, in the order sent.
+  private final ReentrantLock writeLock = new ReentrantLock();
+  private final ConcurrentLinkedQueue<ByteBuffer> outbox = new ConcurrentLinkedQueue<>();
+  // Bytes sent that the kernel has not taken yet (outbox, the frame being copied, the write buffer).
+  private final AtomicLong pendingBytes = new AtomicLong();
+  // Under writeLock: what goes to the kernel next, and a frame only partly copied into it.
+  private final ByteBuffer out = ByteBuffer.allocateDirect(WRITE_BUFFER);
+  private ByteBuffer current;
+  // The kernel took nothing more: the reader flushes once the socket is writable.
+  private volatile boolean blocked;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicLong framesIn = new AtomicLong();
   private final AtomicLong framesOut = new AtomicLong();
-  private long pendingBytes;
   private volatile Handler handler;
   private volatile Thread reader;
 
@@ -106,49 +122,91 @@ public final class FrameSocket implements AutoCloseable {
     return !closed.get();
   }
 
-  /** Writes one whole frame (from {@link DataPlaneWire}) without blocking; queued if the kernel buffer is full. */
+  /**
+   * Writes one whole frame (from {@link DataPlaneWire}) without blocking: at once when no other
+   * thread is writing, else with the frames queued before it; queued if the kernel buffer is full.
+   */
   public void send(ByteBuffer frame) throws IOException {
-    long overflow = -1;
-    synchronized (writeLock) {
-      if (closed.get()) {
-        throw new ClosedChannelException();
-      }
-      if (pending.isEmpty()) {
-        while (frame.hasRemaining() && channel.write(frame) > 0) {
-          // the kernel took part of it: try again until it takes nothing
-        }
-      }
-      if (frame.hasRemaining()) {
-        pending.add(frame);
-        pendingBytes += frame.remaining();
-        if (pendingBytes > maxPendingBytes) {
-          overflow = pendingBytes;
-        } else {
-          key.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
-          selector.wakeup();
-        }
-      }
-      framesOut.incrementAndGet();
+    if (closed.get()) {
+      throw new ClosedChannelException();
     }
-    if (overflow >= 0) {
-      close("the peer does not read: " + overflow + " bytes queued", false);
+    long queued = pendingBytes.addAndGet(frame.remaining());
+    outbox.add(frame);
+    framesOut.incrementAndGet();
+    if (queued > maxPendingBytes) {
+      close("the peer does not read: " + queued + " bytes queued", false);
       throw new IOException("data plane closed: the peer does not read");
+    }
+    // Whoever holds the lock writes what is queued before letting go; a frame queued just after
+    // its last look is written by its own sender, who gets the lock then.
+    while (!blocked && !outbox.isEmpty() && writeLock.tryLock()) {
+      try {
+        write();
+      } finally {
+        writeLock.unlock();
+      }
+    }
+  }
+
+  /** Under writeLock: copies queued frames into the buffer and writes it until all is written or the kernel is full. */
+  private void write() throws IOException {
+    if (closed.get()) {
+      throw new ClosedChannelException();
+    }
+    while (true) {
+      while (out.hasRemaining()) {
+        if (current == null) {
+          current = outbox.poll();
+          if (current == null) {
+            break;
+          }
+        }
+        if (current.remaining() <= out.remaining()) {
+          out.put(current);
+          current = null;
+        } else {
+          ByteBuffer part = current.slice(current.position(), out.remaining());
+          out.put(part);
+          current.position(current.position() + part.capacity());
+        }
+      }
+      out.flip();
+      if (!out.hasRemaining()) {
+        out.clear();
+        return;
+      }
+      int written = 0;
+      int n;
+      while (out.hasRemaining() && (n = channel.write(out)) > 0) {
+        written += n;
+      }
+      pendingBytes.addAndGet(-written);
+      if (out.hasRemaining()) {
+        // The kernel is full: keep the rest in order, and let the reader go on once it is writable.
+        out.compact();
+        blocked = true;
+        key.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
+        selector.wakeup();
+        return;
+      }
+      out.clear();
     }
   }
 
   private void flushPending() throws IOException {
-    synchronized (writeLock) {
-      while (!pending.isEmpty()) {
-        ByteBuffer head = pending.peek();
-        int written = channel.write(head);
-        pendingBytes -= written;
-        if (head.hasRemaining()) {
-          return;
-        }
-        pending.poll();
-      }
+    writeLock.lock();
+    try {
+      blocked = false;
       key.interestOps(SelectionKey.OP_READ);
+      write();
+    } finally {
+      writeLock.unlock();
     }
+  }
+
+  /** Bytes sent that the peer has not taken yet. */
+  public long pendingBytes() {
+    return pendingBytes.get();
   }
 
   private void readLoop() {
@@ -218,6 +276,7 @@ public final class FrameSocket implements AutoCloseable {
           }
         }
         in.clear();
+        handler.readDrained();
       }
     } catch (DataPlaneWire.MalformedFrameException e) {
       reason = "malformed frame: " + e.getMessage();

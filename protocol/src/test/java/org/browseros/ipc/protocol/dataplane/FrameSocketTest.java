@@ -1,0 +1,216 @@
+package org.browseros.ipc.protocol.dataplane;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Frames over a real Unix socket pair: whole, in order, coalesced, bounded. */
+class FrameSocketTest {
+  @TempDir
+  Path dir;
+
+  final List<AutoCloseable> open = new ArrayList<>();
+
+  @AfterEach
+  void closeAll() throws Exception {
+    for (AutoCloseable c : open) {
+      c.close();
+    }
+  }
+
+  /** Collects frame bodies (kind byte first) and counts readDrained calls. */
+  static final class Collector implements FrameSocket.Handler {
+    final LinkedBlockingQueue<byte[]> frames = new LinkedBlockingQueue<>();
+    final AtomicInteger drained = new AtomicInteger();
+    final CountDownLatch closed = new CountDownLatch(1);
+    final CountDownLatch go;
+
+    Collector(CountDownLatch go) {
+      this.go = go;
+    }
+
+    @Override
+    public void frame(ByteBuffer body) throws InterruptedException {
+      go.await();
+      byte[] b = new byte[body.remaining()];
+      body.get(b);
+      frames.add(b);
+    }
+
+    @Override
+    public void oversize(int length) {}
+
+    @Override
+    public void closed(String reason, boolean malformed) {
+      closed.countDown();
+    }
+
+    @Override
+    public void readDrained() {
+      drained.incrementAndGet();
+    }
+
+    byte[] next() throws InterruptedException {
+      byte[] b = frames.poll(20, TimeUnit.SECONDS);
+      if (b == null) {
+        throw new AssertionError("no frame within 20 s");
+      }
+      return b;
+    }
+  }
+
+  /** Two connected sockets: [sender, receiver]. */
+  private FrameSocket[] pair(long maxPending) throws IOException {
+    Path path = dir.resolve("s-" + open.size() + ".sock");
+    try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      server.bind(UnixDomainSocketAddress.of(path));
+      SocketChannel a = FrameSocket.connect(path);
+      SocketChannel b = server.accept();
+      FrameSocket sender = new FrameSocket(a, 4 * 1024 * 1024, maxPending);
+      FrameSocket receiver = new FrameSocket(b, 4 * 1024 * 1024, maxPending);
+      open.add(sender);
+      open.add(receiver);
+      return new FrameSocket[] {sender, receiver};
+    }
+  }
+
+  /** A frame: kind byte, int thread, int seq, then {@code filler} bytes of (seq & 0x7f). */
+  private static ByteBuffer frame(int thread, int seq, int filler) {
+    int body = 1 + 4 + 4 + filler;
+    ByteBuffer f = ByteBuffer.allocate(4 + body);
+    f.putInt(body).put(DataPlaneWire.KIND_ENVELOPE).putInt(thread).putInt(seq);
+    for (int i = 0; i < filler; i++) {
+      f.put((byte) (seq & 0x7f));
+    }
+    return f.flip();
+  }
+
+  private static void check(byte[] body, int thread, int seq, int filler) {
+    ByteBuffer b = ByteBuffer.wrap(body);
+    assertEquals(DataPlaneWire.KIND_ENVELOPE, b.get());
+    assertEquals(thread, b.getInt(), "thread");
+    assertEquals(seq, b.getInt(), "seq of thread " + thread);
+    assertEquals(filler, b.remaining(), "length of " + thread + "/" + seq);
+    while (b.hasRemaining()) {
+      assertEquals((byte) (seq & 0x7f), b.get(), "content of " + thread + "/" + seq);
+    }
+  }
+
+  private static int filler(int seq) {
+    // Mostly small, now and then above the 64 KiB write buffer.
+    return seq % 97 == 0 ? 70_000 + seq : 100 + seq % 300;
+  }
+
+  @Test
+  void shouldDeliverFramesFromSeveralThreadsWholeAndInEachThreadsOrder() throws Exception {
+    FrameSocket[] p = pair(64L * 1024 * 1024);
+    Collector in = new Collector(new CountDownLatch(0));
+    p[1].start("receiver", in);
+    p[0].start("sender", new Collector(new CountDownLatch(0)));
+    int threads = 4;
+    int perThread = 3000;
+    List<Thread> senders = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      int thread = t;
+      senders.add(new Thread(() -> {
+        try {
+          for (int i = 0; i < perThread; i++) {
+            p[0].send(frame(thread, i, filler(i)));
+          }
+        } catch (IOException e) {
+          throw new IllegalStateException(e);
+        }
+      }));
+    }
+    senders.forEach(Thread::start);
+
+    int[] next = new int[threads];
+    for (int k = 0; k < threads * perThread; k++) {
+      byte[] body = in.next();
+      int thread = ByteBuffer.wrap(body, 1, 4).getInt();
+      check(body, thread, next[thread], filler(next[thread]));
+      next[thread]++;
+    }
+    for (Thread s : senders) {
+      s.join(20_000);
+    }
+    assertTrue(in.drained.get() > 0, "readDrained was called");
+    assertEquals(0, p[0].pendingBytes());
+  }
+
+  @Test
+  void shouldDeliverABurstQueuedWhileThePeerIsNotReadingInOrder() throws Exception {
+    FrameSocket[] p = pair(64L * 1024 * 1024);
+    CountDownLatch go = new CountDownLatch(1);
+    Collector in = new Collector(go);
+    p[1].start("receiver", in);
+    p[0].start("sender", new Collector(new CountDownLatch(0)));
+    int count = 0;
+    // The receiver holds its first frame: the kernel buffers fill, the rest waits in the outbox.
+    while (p[0].pendingBytes() < 1024 * 1024) {
+      p[0].send(frame(0, count, filler(count)));
+      count++;
+    }
+    assertTrue(p[0].pendingBytes() > 0, "a burst is queued");
+
+    go.countDown();
+    for (int i = 0; i < count; i++) {
+      check(in.next(), 0, i, filler(i));
+    }
+    assertEquals(0, p[0].pendingBytes());
+    // The reader handed over many frames per read (readDrained once per read).
+    assertTrue(in.drained.get() < count, in.drained.get() + " reads for " + count + " frames");
+  }
+
+  @Test
+  void shouldCutOffAPeerThatDoesNotRead() throws Exception {
+    FrameSocket[] p = pair(256 * 1024);
+    CountDownLatch never = new CountDownLatch(1);
+    p[1].start("receiver", new Collector(never));
+    Collector senderSide = new Collector(new CountDownLatch(0));
+    p[0].start("sender", senderSide);
+
+    IOException e = assertThrows(IOException.class, () -> {
+      for (int i = 0; i < 100_000; i++) {
+        p[0].send(frame(0, i, 1000));
+      }
+    });
+
+    assertTrue(e.getMessage().contains("does not read"), e.getMessage());
+    assertTrue(senderSide.closed.await(20, TimeUnit.SECONDS));
+    assertFalse(p[0].isOpen());
+    never.countDown();
+  }
+
+  @Test
+  void shouldWriteALoneFrameAtOnce() throws Exception {
+    FrameSocket[] p = pair(1024 * 1024);
+    Collector in = new Collector(new CountDownLatch(0));
+    p[1].start("receiver", in);
+    p[0].start("sender", new Collector(new CountDownLatch(0)));
+
+    p[0].send(frame(9, 1, 10));
+
+    // Nothing queued after send returns: the sender wrote it itself.
+    assertEquals(0, p[0].pendingBytes());
+    check(in.next(), 9, 1, 10);
+  }
+}
