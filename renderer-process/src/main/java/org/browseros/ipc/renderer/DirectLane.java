@@ -76,6 +76,8 @@ final class DirectLane {
     }
   }
 
+  private static final Duration MAX_BACKPRESSURE_WAIT = Duration.ofSeconds(10);
+
   private final ConcurrentHashMap<String, Call> calls = new ConcurrentHashMap<>();
   private final AtomicLong seq = new AtomicLong();
   // Invokes and sends the callers handed to the actor that it has not written yet.
@@ -108,6 +110,7 @@ final class DirectLane {
     if (s == null || queued.get() != 0 || request.payload().length > payloadLimit) {
       return false;
     }
+    awaitRoom(s);
     Call call = register(request, timeout, idempotent, result);
     call.sends = 1;
     try {
@@ -128,12 +131,29 @@ final class DirectLane {
     if (s == null || queued.get() != 0 || event.payload().length > payloadLimit) {
       return false;
     }
+    awaitRoom(s);
     try {
-      s.send(DataPlaneWire.envelopeFrame(event));
+      // Posted, not written: the reader thread writes a burst of sends in a few system calls.
+      s.post(DataPlaneWire.envelopeFrame(event));
     } catch (IOException e) {
       log.debug("Data-plane write failed: {}", e.getMessage());
     }
     return true;
+  }
+
+  /**
+   * A caller that writes faster than main reads waits here (backpressure, as a blocking socket
+   * would), instead of filling the socket's queue until it is cut off. Bounded: a main that takes
+   * nothing for {@link #MAX_BACKPRESSURE_WAIT} gets the frame anyway, and the cut-off applies.
+   */
+  private static void awaitRoom(FrameSocket s) {
+    try {
+      if (!s.awaitRoom(MAX_BACKPRESSURE_WAIT)) {
+        log.warn("Main has not read from the data plane for {} s", MAX_BACKPRESSURE_WAIT.toSeconds());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** A caller hands a command to the actor (which calls {@link #handled} once it wrote it). */

@@ -9,9 +9,11 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -66,6 +68,8 @@ public final class FrameSocket implements AutoCloseable {
   private ByteBuffer current;
   // The kernel took nothing more: the reader flushes once the socket is writable.
   private volatile boolean blocked;
+  // A frame was posted since the reader last flushed: it writes the outbox when it wakes.
+  private final AtomicBoolean flushRequested = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicLong framesIn = new AtomicLong();
   private final AtomicLong framesOut = new AtomicLong();
@@ -127,6 +131,31 @@ public final class FrameSocket implements AutoCloseable {
    * thread is writing, else with the frames queued before it; queued if the kernel buffer is full.
    */
   public void send(ByteBuffer frame) throws IOException {
+    enqueue(frame);
+    // Whoever holds the lock writes what is queued before letting go; a frame queued just after
+    // its last look is written by its own sender, who gets the lock then.
+    while (!blocked && !outbox.isEmpty() && writeLock.tryLock()) {
+      try {
+        write();
+      } finally {
+        writeLock.unlock();
+      }
+    }
+  }
+
+  /**
+   * Queues one whole frame for the reader thread to write, in order with {@link #send}: for one-way
+   * messages, so that a burst from one thread goes out in a few large writes instead of a system
+   * call each. Costs the sender one wake-up of the reader per burst, not per frame.
+   */
+  public void post(ByteBuffer frame) throws IOException {
+    enqueue(frame);
+    if (flushRequested.compareAndSet(false, true)) {
+      selector.wakeup();
+    }
+  }
+
+  private void enqueue(ByteBuffer frame) throws IOException {
     if (closed.get()) {
       throw new ClosedChannelException();
     }
@@ -137,15 +166,29 @@ public final class FrameSocket implements AutoCloseable {
       close("the peer does not read: " + queued + " bytes queued", false);
       throw new IOException("data plane closed: the peer does not read");
     }
-    // Whoever holds the lock writes what is queued before letting go; a frame queued just after
-    // its last look is written by its own sender, who gets the lock then.
-    while (!blocked && !outbox.isEmpty() && writeLock.tryLock()) {
-      try {
-        write();
-      } finally {
-        writeLock.unlock();
-      }
+  }
+
+  /**
+   * Backpressure for a sender that may block: waits while more than half of the pending-bytes bound
+   * is queued, until a quarter or less is, the socket closed, or {@code maxWait} passed (then false).
+   * Returns at once on the reader thread, which is the one that drains the queue.
+   */
+  public boolean awaitRoom(Duration maxWait) throws InterruptedException {
+    if (pendingBytes.get() <= maxPendingBytes / 2 || Thread.currentThread() == reader) {
+      return true;
     }
+    long deadline = System.nanoTime() + maxWait.toNanos();
+    while (pendingBytes.get() > maxPendingBytes / 4 && !closed.get()) {
+      if (System.nanoTime() - deadline > 0) {
+        return false;
+      }
+      if (Thread.interrupted()) {
+        throw new InterruptedException();
+      }
+      // Only a sender faster than its peer gets here; a short park keeps it off the CPU meanwhile.
+      LockSupport.parkNanos(200_000);
+    }
+    return true;
   }
 
   /** Under writeLock: copies queued frames into the buffer and writes it until all is written or the kernel is full. */
@@ -204,6 +247,18 @@ public final class FrameSocket implements AutoCloseable {
     }
   }
 
+  /** On the reader thread: writes what {@link #post} queued, unless the kernel is full (then OP_WRITE does). */
+  private void flushPosted() throws IOException {
+    flushRequested.set(false);
+    while (!blocked && !outbox.isEmpty() && writeLock.tryLock()) {
+      try {
+        write();
+      } finally {
+        writeLock.unlock();
+      }
+    }
+  }
+
   /** Bytes sent that the peer has not taken yet. */
   public long pendingBytes() {
     return pendingBytes.get();
@@ -229,6 +284,9 @@ public final class FrameSocket implements AutoCloseable {
         }
         if ((key.readyOps() & SelectionKey.OP_WRITE) != 0) {
           flushPending();
+        }
+        if (flushRequested.get()) {
+          flushPosted();
         }
         if ((key.readyOps() & SelectionKey.OP_READ) == 0) {
           continue;

@@ -213,4 +213,78 @@ class FrameSocketTest {
     assertEquals(0, p[0].pendingBytes());
     check(in.next(), 9, 1, 10);
   }
+
+  @Test
+  void shouldKeepOrderBetweenPostedAndSentFramesAndWriteABurstInFewReads() throws Exception {
+    FrameSocket[] p = pair(64L * 1024 * 1024);
+    Collector in = new Collector(new CountDownLatch(0));
+    p[1].start("receiver", in);
+    p[0].start("sender", new Collector(new CountDownLatch(0)));
+    int count = 20_000;
+
+    // One thread: mostly posted one-way frames, every 50th sent directly (as an invoke is).
+    for (int i = 0; i < count; i++) {
+      if (i % 50 == 0) {
+        p[0].send(frame(0, i, 100));
+      } else {
+        p[0].post(frame(0, i, 100));
+      }
+    }
+
+    for (int i = 0; i < count; i++) {
+      check(in.next(), 0, i, 100);
+    }
+    assertTrue(in.drained.get() < count / 4, in.drained.get() + " reads for " + count + " frames");
+    assertEquals(0, p[0].pendingBytes());
+  }
+
+  @Test
+  void shouldMakeAFastSenderWaitForRoomInsteadOfBeingCutOff() throws Exception {
+    FrameSocket[] p = pair(256 * 1024);
+    CountDownLatch go = new CountDownLatch(1);
+    Collector in = new Collector(go);
+    p[1].start("receiver", in);
+    p[0].start("sender", new Collector(new CountDownLatch(0)));
+    int count = 5_000; // 5 MB: twenty times the pending-bytes bound
+    Thread release = new Thread(() -> {
+      try {
+        Thread.sleep(300);
+      } catch (InterruptedException e) {
+        return;
+      }
+      go.countDown();
+    });
+    release.start();
+
+    long maxPending = 0;
+    for (int i = 0; i < count; i++) {
+      assertTrue(p[0].awaitRoom(java.time.Duration.ofSeconds(20)), "room within 20 s");
+      p[0].post(frame(0, i, 1000));
+      maxPending = Math.max(maxPending, p[0].pendingBytes());
+    }
+
+    for (int i = 0; i < count; i++) {
+      check(in.next(), 0, i, 1000);
+    }
+    assertTrue(p[0].isOpen(), "not cut off");
+    assertTrue(maxPending <= 256 * 1024, "queue stayed bounded: " + maxPending);
+    release.join();
+  }
+
+  @Test
+  void shouldGiveUpWaitingForRoomWhenThePeerNeverReads() throws Exception {
+    FrameSocket[] p = pair(256 * 1024);
+    CountDownLatch never = new CountDownLatch(1);
+    p[1].start("receiver", new Collector(never));
+    p[0].start("sender", new Collector(new CountDownLatch(0)));
+    boolean room = true;
+    for (int i = 0; i < 1_000 && room; i++) {
+      room = p[0].awaitRoom(java.time.Duration.ofMillis(200));
+      if (room) {
+        p[0].post(frame(0, i, 1000));
+      }
+    }
+    assertFalse(room, "no room while the peer reads nothing");
+    never.countDown();
+  }
 }
