@@ -11,11 +11,15 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import jdk.net.ExtendedSocketOptions;
@@ -44,8 +48,9 @@ import org.slf4j.LoggerFactory;
  * <p>A socket belongs to no one until its first frame presents a token that a connection offered
  * its renderer over the authenticated Artery session ({@link DataPlaneWire#OPEN}): single use,
  * valid for {@link Settings#tokenTtl}. Anything else closes it. After that the socket's reader
- * thread decodes each frame and tells the connection, holding at most {@link Settings#maxInFlight}
- * envelopes the connection has not processed yet (backpressure onto the socket).
+ * thread decodes each frame into the session's queue and tells the connection {@link Arrived} when
+ * the queue was idle, holding at most {@link Settings#maxInFlight} envelopes the connection has not
+ * processed yet (backpressure onto the socket).
  */
 public final class DataPlaneServer implements Extension {
   private static final Logger log = LoggerFactory.getLogger(DataPlaneServer.class);
@@ -66,8 +71,12 @@ public final class DataPlaneServer implements Extension {
   /** The renderer presented this connection's token: switch the outbound over. */
   public record Attached(Session session) implements Event {}
 
-  /** An envelope from the socket; the connection calls {@link Session#processed()} when done with it. */
-  public record Inbound(Envelope envelope) implements Event {}
+  /**
+   * Envelopes from the socket are waiting: the connection {@link Session#take takes} them all, in
+   * order, and calls {@link Session#processed(int)} for those it is done with. Told once per batch,
+   * not once per envelope: while the connection works through one batch the reader queues the next.
+   */
+  public record Arrived(Session session) implements Event {}
 
   /** A frame above the limit was skipped unread (counts as processed already). */
   public record Oversize(int length, int limit) implements Event {}
@@ -277,12 +286,19 @@ public final class DataPlaneServer implements Extension {
   public final class Session implements FrameSocket.Handler {
     private final FrameSocket socket;
     private final Semaphore inFlight;
+    private final int maxInFlight;
+    // Read but not taken yet: one producer (the reader thread), one consumer (the connection).
+    private final ConcurrentLinkedQueue<Envelope> arrived = new ConcurrentLinkedQueue<>();
+    // True while an Arrived is on its way to the connection and not yet taken.
+    private final AtomicBoolean signalled = new AtomicBoolean();
+    private final Arrived arrivedSignal = new Arrived(this);
     private volatile ActorRef<ToMain> connection;
-    private final java.util.concurrent.atomic.AtomicBoolean authenticated = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean authenticated = new AtomicBoolean();
 
     private Session(FrameSocket socket, Settings settings) {
       this.socket = socket;
-      this.inFlight = new Semaphore(settings.maxInFlight());
+      this.maxInFlight = settings.maxInFlight();
+      this.inFlight = new Semaphore(maxInFlight);
     }
 
     /** Writes an envelope to the renderer; a failure closes the socket, and the connection hears of it. */
@@ -295,9 +311,31 @@ public final class DataPlaneServer implements Extension {
       }
     }
 
-    /** The connection is done with one {@link Inbound}: the reader may deliver another. */
+    /**
+     * The envelopes read since the last take, oldest first (at most max-in-flight). Called by the
+     * connection on {@link Arrived}; envelopes the reader adds meanwhile bring another Arrived.
+     */
+    public List<Envelope> take() {
+      // Cleared before polling: an envelope queued after this point signals again.
+      signalled.set(false);
+      List<Envelope> batch = new ArrayList<>(Math.min(maxInFlight, 64));
+      Envelope next;
+      while (batch.size() < maxInFlight && (next = arrived.poll()) != null) {
+        batch.add(next);
+      }
+      return batch;
+    }
+
+    /** The connection is done with one taken envelope: the reader may deliver another. */
     public void processed() {
       inFlight.release();
+    }
+
+    /** The connection is done with {@code count} taken envelopes. */
+    public void processed(int count) {
+      if (count > 0) {
+        inFlight.release(count);
+      }
     }
 
     public void close(String reason) {
@@ -313,7 +351,10 @@ public final class DataPlaneServer implements Extension {
       Envelope envelope = DataPlaneWire.decodeEnvelope(body);
       inFlight.acquire();
       envelopesIn.incrementAndGet();
-      connection.tell(new Inbound(envelope));
+      arrived.add(envelope);
+      if (signalled.compareAndSet(false, true)) {
+        connection.tell(arrivedSignal);
+      }
     }
 
     private void attach(String token) {

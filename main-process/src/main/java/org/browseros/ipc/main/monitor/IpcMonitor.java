@@ -51,14 +51,37 @@ public final class IpcMonitor implements MessageTap {
   private final int recentCapacity;
   private final int previewChars;
   private final AtomicLong seq = new AtomicLong();
-  private final ConcurrentHashMap<String, Pending> pending = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<String, Long> lastHeardNanos = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<PendingKey, Pending> pending = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, AtomicLong> lastHeardNanos = new ConcurrentHashMap<>();
   private final CopyOnWriteArrayList<Watcher> watchers = new CopyOnWriteArrayList<>();
   private final Deque<MonitoredMessage> recent = new ArrayDeque<>();
   private final ConcurrentHashMap<String, java.util.concurrent.atomic.LongAdder> transportDrops = new ConcurrentHashMap<>();
-  private volatile List<ChannelGlob> logged = List.of();
+  private volatile Logged logged = Logged.NONE;
 
   private record Pending(long atNanos, long seq) {}
+
+  private record PendingKey(String rendererId, boolean inbound, String id) {}
+
+  /** The channels whose messages are logged, and which names matched, remembered until they change. */
+  private record Logged(List<ChannelGlob> globs, ConcurrentHashMap<String, Boolean> matched) {
+    static final Logged NONE = new Logged(List.of(), new ConcurrentHashMap<>());
+    static final int MAX_REMEMBERED = 1024;
+
+    boolean matches(String channel) {
+      if (globs.isEmpty() || channel == null) {
+        return false;
+      }
+      Boolean known = matched.get(channel);
+      if (known != null) {
+        return known;
+      }
+      boolean match = globs.stream().anyMatch(g -> g.matches(channel));
+      if (matched.size() < MAX_REMEMBERED) {
+        matched.put(channel, match);
+      }
+      return match;
+    }
+  }
 
   private record Watcher(MessageFilter filter, Consumer<MonitoredMessage> sink) {}
 
@@ -117,7 +140,11 @@ public final class IpcMonitor implements MessageTap {
       long now = nanoClock.getAsLong();
       long number = seq.incrementAndGet();
       if (inbound) {
-        lastHeardNanos.put(rendererId, now);
+        AtomicLong heard = lastHeardNanos.get(rendererId);
+        if (heard == null) {
+          heard = lastHeardNanos.computeIfAbsent(rendererId, k -> new AtomicLong());
+        }
+        heard.set(now);
       }
       long latency = -1;
       long requestSeq = -1;
@@ -142,9 +169,19 @@ public final class IpcMonitor implements MessageTap {
           pending.put(key(rendererId, inbound, envelope.id()), new Pending(now, number));
         }
       }
+      boolean error = envelope.type() == MessageType.ERROR;
+      boolean slow = latency > slowThreshold.toNanos();
+      boolean logMessage = logged.matches(envelope.channel());
+      boolean watched = !watchers.isEmpty();
+      if (!error && !slow && !logMessage && !watched) {
+        // The common case: counted above, nothing to log or show.
+        return;
+      }
       MonitoredMessage message = new MonitoredMessage(number, System.currentTimeMillis(), inbound, rendererId, envelope, latency, requestSeq);
-      log(message);
-      if (!watchers.isEmpty()) {
+      if (error || slow || logMessage) {
+        log(message, error, slow, logMessage);
+      }
+      if (watched) {
         synchronized (recent) {
           recent.addLast(message);
           while (recent.size() > recentCapacity) {
@@ -163,14 +200,8 @@ public final class IpcMonitor implements MessageTap {
     }
   }
 
-  private void log(MonitoredMessage message) {
+  private void log(MonitoredMessage message, boolean error, boolean slow, boolean logMessage) {
     Envelope envelope = message.envelope();
-    boolean error = envelope.type() == MessageType.ERROR;
-    boolean slow = message.latencyNanos() > slowThreshold.toNanos();
-    boolean logMessage = !logged.isEmpty() && logged.stream().anyMatch(g -> g.matches(envelope.channel()));
-    if (!error && !slow && !logMessage) {
-      return;
-    }
     MDC.put(MDC_CHANNEL, envelope.channel());
     MDC.put(MDC_RENDERER, message.rendererId());
     MDC.put(MDC_REQUEST_ID, envelope.inReplyTo() != null ? envelope.inReplyTo() : envelope.id());
@@ -211,8 +242,8 @@ public final class IpcMonitor implements MessageTap {
     }
   }
 
-  private static String key(String rendererId, boolean inbound, String id) {
-    return (inbound ? "in:" : "out:") + rendererId + ":" + id;
+  private static PendingKey key(String rendererId, boolean inbound, String id) {
+    return new PendingKey(rendererId, inbound, id);
   }
 
   private static IpcError errorOf(Envelope envelope) {
@@ -238,11 +269,12 @@ public final class IpcMonitor implements MessageTap {
 
   /** Switches message logging to the channels matching {@code globs}; empty switches it off. */
   public void logChannels(List<String> globs) {
-    logged = globs.stream().map(ChannelGlob::of).toList();
+    List<ChannelGlob> parsed = globs.stream().map(ChannelGlob::of).toList();
+    logged = parsed.isEmpty() ? Logged.NONE : new Logged(parsed, new ConcurrentHashMap<>());
   }
 
   public List<String> loggedChannels() {
-    return logged.stream().map(ChannelGlob::toString).toList();
+    return logged.globs().stream().map(ChannelGlob::toString).toList();
   }
 
   // ---- watchers ---------------------------------------------------------------------------------
@@ -305,7 +337,7 @@ public final class IpcMonitor implements MessageTap {
   public Map<String, Long> lastHeardAgeMillis() {
     long now = nanoClock.getAsLong();
     Map<String, Long> ages = new java.util.TreeMap<>();
-    lastHeardNanos.forEach((id, at) -> ages.put(id, (now - at) / 1_000_000));
+    lastHeardNanos.forEach((id, at) -> ages.put(id, (now - at.get()) / 1_000_000));
     return ages;
   }
 }

@@ -5,9 +5,12 @@ import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import org.browseros.ipc.main.ipc.Caller;
+import org.browseros.ipc.protocol.Channel;
 import org.browseros.ipc.protocol.Envelope;
 import org.browseros.ipc.protocol.ErrorCode;
 import org.browseros.ipc.protocol.IpcException;
@@ -19,8 +22,19 @@ import org.browseros.ipc.protocol.tab.TabCreate;
  * handler sees them: the capability's channel rules, per-channel size limits (before decoding), the
  * rate limit, Bean Validation of the decoded payload and the capability's url schemes. It also
  * counts violations for the bad-message policy. One instance per connection; not thread-safe.
+ *
+ * <p>What depends only on the channel's name (its syntax, the capability's decision, its own size
+ * limit) is worked out once per name and remembered, for a bounded number of names: the checks
+ * stay the same, a message no longer pays for regex and pattern matching.
  */
 public final class ChannelGuard {
+  /** Names remembered per connection; past that, names are checked afresh each time. */
+  static final int MAX_REMEMBERED_CHANNELS = 1024;
+
+  /** @param ownLimit the channel's own payload limit, or {@code Integer.MAX_VALUE} */
+  private record ChannelRule(boolean permitted, int ownLimit) {}
+
+  private final Map<String, ChannelRule> rules = new HashMap<>();
   private final Caller caller;
   private final SecurityPolicy policy;
   private final Optional<Capability> capability;
@@ -50,11 +64,15 @@ public final class ChannelGuard {
       throw new IpcException(ErrorCode.PERMISSION, "Capability '" + caller.capability()
           + "' of renderer '" + caller.rendererId() + "' is not defined: nothing is allowed");
     }
-    if (!capability.get().permits(channel)) {
+    ChannelRule rule = rule(channel);
+    if (rule == null) {
+      throw new IpcException(ErrorCode.VALIDATION, "Invalid channel name");
+    }
+    if (!rule.permitted()) {
       throw new IpcException(ErrorCode.PERMISSION, "Capability '" + caller.capability()
           + "' does not allow channel '" + channel + "'");
     }
-    int limit = policy.payloadLimit(channel, overallLimit);
+    int limit = Math.min(rule.ownLimit(), overallLimit);
     // The larger of the wire size and the size a compressed payload declares once inflated: a
     // compressed payload is refused before anything inflates it.
     int wire = envelope.payload().length;
@@ -68,6 +86,25 @@ public final class ChannelGuard {
       throw new IpcException(ErrorCode.RATE_LIMITED, "Renderer '" + caller.rendererId()
           + "' exceeds " + capability.get().perSecond() + " messages per second");
     }
+  }
+
+  /** Whether {@code channel} is a valid channel name ({@link Channel#isValidName}), remembered per name. */
+  public boolean isValidName(String channel) {
+    return rule(channel) != null;
+  }
+
+  /** The remembered decisions for a valid name; null for an invalid one (never remembered). */
+  private ChannelRule rule(String channel) {
+    ChannelRule rule = rules.get(channel);
+    if (rule != null || !Channel.isValidName(channel)) {
+      return rule;
+    }
+    rule = new ChannelRule(capability.isPresent() && capability.get().permits(channel),
+        policy.payloadLimit(channel, Integer.MAX_VALUE));
+    if (rules.size() < MAX_REMEMBERED_CHANNELS) {
+      rules.put(channel, rule);
+    }
+    return rule;
   }
 
   /**

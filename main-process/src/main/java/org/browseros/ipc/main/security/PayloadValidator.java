@@ -17,6 +17,14 @@ import org.browseros.ipc.protocol.IpcException;
 public final class PayloadValidator {
   private static final ValidatorFactory FACTORY = Validation.buildDefaultValidatorFactory();
   private static final Validator VALIDATOR = FACTORY.getValidator();
+  // Whether a type has anything to validate (constraints or cascades), asked once per type; JSON
+  // trees (dynamic channels) have nothing.
+  private static final ClassValue<Boolean> CONSTRAINED = new ClassValue<>() {
+    @Override
+    protected Boolean computeValue(Class<?> type) {
+      return !type.getName().startsWith("com.fasterxml") && VALIDATOR.getConstraintsForClass(type).isBeanConstrained();
+    }
+  };
 
   private PayloadValidator() {}
 
@@ -24,7 +32,7 @@ public final class PayloadValidator {
    * @throws IpcException VALIDATION naming the offending field(s), e.g. {@code tabId: must not be blank}
    */
   public static void validate(Object payload) {
-    if (payload == null || payload.getClass().getName().startsWith("com.fasterxml")) {
+    if (payload == null || !CONSTRAINED.get(payload.getClass())) {
       return;
     }
     Set<ConstraintViolation<Object>> violations = VALIDATOR.validate(payload);

@@ -2,7 +2,6 @@ package org.browseros.ipc.main.dataplane;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -84,6 +83,16 @@ class DataPlaneServerTest {
     }
   }
 
+  /** The next {@code count} envelopes the connection is told about, taking as many batches as it needs. */
+  private java.util.List<Envelope> receive(int count) {
+    java.util.List<Envelope> got = new java.util.ArrayList<>();
+    while (got.size() < count) {
+      got.addAll(connection.expectMessageClass(DataPlaneServer.Arrived.class).session().take());
+    }
+    assertEquals(count, got.size());
+    return got;
+  }
+
   private DataPlaneServer.Session attach(SocketChannel socket) throws IOException {
     DataPlaneOffer offer = server.offer(connection.ref(), "renderer-1");
     write(socket, DataPlaneWire.tokenFrame(offer.token()));
@@ -104,8 +113,8 @@ class DataPlaneServerTest {
       DataPlaneServer.Session session = attach(socket);
       Envelope e = Envelope.command("app:echo", new byte[] {1, 2, 3});
       write(socket, DataPlaneWire.envelopeFrame(e));
-      assertEquals(e, connection.expectMessageClass(DataPlaneServer.Inbound.class).envelope());
-      session.processed();
+      assertEquals(java.util.List.of(e), receive(1));
+      session.processed(1);
 
       Envelope back = e.reply(new byte[] {4});
       session.send(back);
@@ -166,8 +175,8 @@ class DataPlaneServerTest {
       assertTrue(oversize.length() > oversize.limit());
       Envelope next = Envelope.command("app:echo", new byte[] {9});
       write(socket, DataPlaneWire.envelopeFrame(next));
-      assertEquals(next, connection.expectMessageClass(DataPlaneServer.Inbound.class).envelope());
-      session.processed();
+      assertEquals(java.util.List.of(next), receive(1));
+      session.processed(1);
     }
   }
 
@@ -199,13 +208,70 @@ class DataPlaneServerTest {
       for (int i = 0; i < 10; i++) {
         write(socket, DataPlaneWire.envelopeFrame(Envelope.command("app:echo", new byte[] {(byte) i})));
       }
+      java.util.List<Envelope> first = receive(4);
       for (int i = 0; i < 4; i++) {
-        assertInstanceOf(DataPlaneServer.Inbound.class, connection.receiveMessage());
+        assertEquals(i, first.get(i).payload()[0]);
       }
       // max-in-flight is 4: nothing more until the connection says it processed one.
       connection.expectNoMessage(Duration.ofMillis(300));
-      session.processed();
-      assertEquals(4, connection.expectMessageClass(DataPlaneServer.Inbound.class).envelope().payload()[0]);
+      assertTrue(session.take().isEmpty());
+      session.processed(1);
+      assertEquals(4, receive(1).get(0).payload()[0]);
+    }
+  }
+
+  @Test
+  void shouldDeliverOneReadOfManyFramesInBatchesInOrder() throws Exception {
+    try (SocketChannel socket = open()) {
+      DataPlaneServer.Session session = attach(socket);
+      int count = 50;
+      ByteBuffer all = ByteBuffer.allocate(64 * 1024);
+      for (int i = 0; i < count; i++) {
+        all.put(DataPlaneWire.envelopeFrame(Envelope.of("app:tick", org.browseros.ipc.protocol.MessageType.EVENT,
+            new byte[] {(byte) i})));
+      }
+      write(socket, all.flip());
+      java.util.List<Envelope> got = new java.util.ArrayList<>();
+      int signals = 0;
+      while (got.size() < count) {
+        java.util.List<Envelope> batch = connection.expectMessageClass(DataPlaneServer.Arrived.class).session().take();
+        signals++;
+        assertTrue(batch.size() <= 4, "at most max-in-flight per batch: " + batch.size());
+        got.addAll(batch);
+        session.processed(batch.size());
+      }
+      for (int i = 0; i < count; i++) {
+        assertEquals(i, got.get(i).payload()[0]);
+      }
+      assertTrue(signals < count, "one signal per batch, not per envelope: " + signals);
+      assertEquals(count, server.envelopesIn());
+    }
+  }
+
+  @Test
+  void shouldDeliverTheFramesBeforeAMalformedOneThenClose() throws Exception {
+    try (SocketChannel socket = open()) {
+      DataPlaneServer.Session session = attach(socket);
+      ByteBuffer frames = ByteBuffer.allocate(1024);
+      frames.put(DataPlaneWire.envelopeFrame(Envelope.command("app:echo", new byte[] {1})));
+      frames.put(DataPlaneWire.envelopeFrame(Envelope.command("app:echo", new byte[] {2})));
+      frames.putInt(3).put(new byte[] {DataPlaneWire.KIND_ENVELOPE, 99, 0});
+      write(socket, frames.flip());
+      java.util.List<Envelope> got = new java.util.ArrayList<>();
+      DataPlaneServer.Closed closed = null;
+      while (closed == null) {
+        ToMain m = connection.receiveMessage();
+        if (m instanceof DataPlaneServer.Arrived arrived) {
+          got.addAll(arrived.session().take());
+        } else {
+          closed = (DataPlaneServer.Closed) m;
+        }
+      }
+      got.addAll(session.take());
+      assertTrue(closed.malformed(), closed.reason());
+      assertEquals(2, got.size());
+      assertEquals(1, got.get(0).payload()[0]);
+      assertEquals(2, got.get(1).payload()[0]);
     }
   }
 

@@ -71,6 +71,39 @@ class IpcMonitorTest {
   }
 
   @Test
+  void shouldLogTheChannelsSwitchedOnAndFollowAChange() {
+    ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) IpcMonitor.MESSAGES;
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
+        new ch.qos.logback.core.read.ListAppender<>();
+    logged.start();
+    logger.addAppender(logged);
+    ch.qos.logback.classic.Level level = logger.getLevel();
+    logger.setLevel(ch.qos.logback.classic.Level.INFO);
+    try {
+      monitor.logChannels(List.of("tab:*"));
+      monitor.inbound(CALLER, Envelope.command("tab:create", new byte[0]));
+      monitor.inbound(CALLER, Envelope.command("window:create", new byte[0]));
+      monitor.inbound(CALLER, Envelope.command("tab:create", new byte[0]));
+      assertEquals(2, logged.list.size());
+      assertTrue(logged.list.stream().allMatch(e -> e.getFormattedMessage().contains("tab:create")));
+
+      // Remembered matches are per setting: a new setting is matched afresh.
+      monitor.logChannels(List.of("window:*"));
+      monitor.inbound(CALLER, Envelope.command("tab:create", new byte[0]));
+      monitor.inbound(CALLER, Envelope.command("window:create", new byte[0]));
+      assertEquals(3, logged.list.size());
+      assertTrue(logged.list.get(2).getFormattedMessage().contains("window:create"));
+
+      monitor.logChannels(List.of());
+      monitor.inbound(CALLER, Envelope.command("window:create", new byte[0]));
+      assertEquals(3, logged.list.size());
+    } finally {
+      logger.detachAppender(logged);
+      logger.setLevel(level);
+    }
+  }
+
+  @Test
   void shouldCutLongPreviews() {
     String preview = monitor.preview(Envelope.command("x", PayloadCodec.encode(Map.of("text", "a".repeat(200)))));
     assertTrue(preview.startsWith("{\"text\":\"aaaa"), preview);
