@@ -169,8 +169,10 @@ public final class BenchClient {
   }
 
   /**
-   * One-way sends counted by main's listener. Main grants credit as it counts, and at most
-   * {@code window} sends are unacknowledged: Artery drops silently when its outbound queue is full.
+   * One-way sends counted by main's listener. With {@code window > 0}, main grants credit as it
+   * counts and at most {@code window} sends are unacknowledged: Artery drops silently when its
+   * outbound queue is full. With 0, the transport's own backpressure paces the sender (the data
+   * plane makes a sender wait while main is behind), as Node's {@code send()} callback does.
    * The clock stops when main has counted the last one: a {@code bench:counted} invoke after the
    * sends is answered only after main handled every one of them (one connection, in order).
    */
@@ -183,7 +185,7 @@ public final class BenchClient {
     credits.release(window);
     long t0 = System.nanoTime();
     for (int i = 0; i < count; i++) {
-      if (!credits.tryAcquire(TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+      if (window > 0 && !credits.tryAcquire(TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
         throw new IllegalStateException("no credit from main after " + i + " events");
       }
       ipc.send(BenchChannels.EVENT, blob);
