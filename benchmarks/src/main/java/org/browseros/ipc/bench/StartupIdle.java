@@ -34,8 +34,8 @@ import java.util.stream.Collectors;
  * </pre>
  *
  * Per run: spawn → "Gateway up" (main.log), spawn → the ready line (stdout), renderer launch →
- * connected (main.log), then utime+stime of main and its renderers ({@code /proc/<pid>/stat}) over
- * the idle window, after a settle pause ({@code --settle} seconds after the ready line). {@code --threads} prints where each JVM's idle CPU went,
+ * connected (main.log), then utime+stime of main and its renderers ({@code /proc/<pid>/stat}) and
+ * their threads' context switches (wake-ups, {@code /proc/<pid>/task/*}/status) over the idle window, after a settle pause ({@code --settle} seconds after the ready line). {@code --threads} prints where each JVM's idle CPU went,
  * per thread name, from {@code /proc/<pid>/task/*}/stat. Every variant first does unmeasured
  * starts in its data dir (the first creates key material and the journal and records the CDS class
  * lists, the second builds the CDS archives in the background); the measured starts reuse that data dir, as a user's
@@ -51,9 +51,13 @@ public final class StartupIdle {
   private record Variant(String name, List<String> jvmOptions) {}
 
   private record Run(long gatewayMs, long readyMs, List<Long> rendererMs, double mainPct, List<Double> rendererPct,
-      Map<String, Double> threads, String load) {
+      double mainWakeups, List<Double> rendererWakeups, Map<String, Double> threads, String load) {
     double totalPct() {
       return mainPct + rendererPct.stream().mapToDouble(Double::doubleValue).sum();
+    }
+
+    double totalWakeups() {
+      return mainWakeups + rendererWakeups.stream().mapToDouble(Double::doubleValue).sum();
     }
   }
 
@@ -116,9 +120,11 @@ public final class StartupIdle {
       for (Variant v : variants) {
         Run run = runRetrying(script, v, work.resolve(v.name()), idleSeconds, settleSeconds, threads);
         results.get(v).add(run);
-        System.out.printf("%s run %d: gateway %d ms, ready %d ms, renderers %s ms, idle %.2f %% (main %.2f, renderers %s), load %s%n",
+        System.out.printf("%s run %d: gateway %d ms, ready %d ms, renderers %s ms, idle %.2f %% (main %.2f, renderers %s), "
+                + "wake-ups/s %.0f (main %.0f, renderers %s), load %s%n",
             v.name(), r + 1, run.gatewayMs(), run.readyMs(), run.rendererMs(), run.totalPct(), run.mainPct(),
-            run.rendererPct().stream().map(p -> String.format("%.2f", p)).toList(), run.load());
+            run.rendererPct().stream().map(p -> String.format("%.2f", p)).toList(), run.totalWakeups(), run.mainWakeups(),
+            run.rendererWakeups().stream().map(w -> String.format("%.0f", w)).toList(), run.load());
         if (threads) {
           printThreads(run.threads());
         }
@@ -126,8 +132,9 @@ public final class StartupIdle {
     }
     System.out.println();
     System.out.println("| variant | main spawn → gateway up, ms (median; runs) | spawn → ready line, ms (median) "
-        + "| renderer launch → connected, ms (max; all) | idle CPU main + 2 renderers, % of one core (median; main / renderers) | load |");
-    System.out.println("|---|---|---|---|---|---|");
+        + "| renderer launch → connected, ms (max; all) | idle CPU main + 2 renderers, % of one core (median; main / renderers) "
+        + "| idle wake-ups/s main + 2 renderers (median; main / renderers) | load |");
+    System.out.println("|---|---|---|---|---|---|---|");
     for (Map.Entry<Variant, List<Run>> e : results.entrySet()) {
       List<Run> rs = e.getValue();
       List<Long> gw = rs.stream().map(Run::gatewayMs).toList();
@@ -135,10 +142,13 @@ public final class StartupIdle {
       List<Long> rend = rs.stream().flatMap(x -> x.rendererMs().stream()).toList();
       List<Double> idle = rs.stream().map(Run::totalPct).toList();
       Run mid = rs.stream().sorted(Comparator.comparingDouble(Run::totalPct)).toList().get(rs.size() / 2);
-      System.out.printf("| %s | %d %s | %d | %d %s | %.2f %s (%.2f / %s) | %s |%n", e.getKey().name(),
+      Run midWake = rs.stream().sorted(Comparator.comparingDouble(Run::totalWakeups)).toList().get(rs.size() / 2);
+      System.out.printf("| %s | %d %s | %d | %d %s | %.2f %s (%.2f / %s) | %.0f (%.0f / %s) | %s |%n", e.getKey().name(),
           Report.median(gw), gw, Report.median(ready), rend.stream().mapToLong(Long::longValue).max().orElse(-1), rend,
           mid.totalPct(), idle.stream().map(p -> String.format("%.2f", p)).toList(), mid.mainPct(),
           mid.rendererPct().stream().map(p -> String.format("%.2f", p)).collect(Collectors.joining(" + ")),
+          midWake.totalWakeups(), midWake.mainWakeups(),
+          midWake.rendererWakeups().stream().map(w -> String.format("%.0f", w)).collect(Collectors.joining(" + ")),
           rs.stream().map(Run::load).collect(Collectors.joining("; ")));
     }
     System.out.println("load average at end: " + Report.loadAverages());
@@ -211,6 +221,8 @@ public final class StartupIdle {
         }
         double mainPct = 0;
         List<Double> rendererPct = new ArrayList<>();
+        double mainWakeups = 0;
+        List<Double> rendererWakeups = new ArrayList<>();
         Map<String, Double> threadPct = new TreeMap<>();
         if (idleSeconds > 0) {
           // Let start-up work (JIT, first heartbeats, cluster convergence) settle before sampling.
@@ -222,9 +234,11 @@ public final class StartupIdle {
                   .map(a -> List.of(a).contains("org.browseros.ipc.renderer.RendererMain")).orElse(false))
               .forEach(c -> pids.add(c.pid()));
           Map<Long, Long> before = new LinkedHashMap<>();
+          Map<Long, Long> switchesBefore = new LinkedHashMap<>();
           Map<String, Long> threadsBefore = new TreeMap<>();
           for (long pid : pids) {
             before.put(pid, cpuTicks(Path.of("/proc", String.valueOf(pid), "stat")));
+            switchesBefore.put(pid, contextSwitches(pid));
             threadsBefore.putAll(threadTicks(pid, pid == p.pid() ? "main" : "renderer"));
           }
           long s0 = System.nanoTime();
@@ -233,10 +247,13 @@ public final class StartupIdle {
           for (long pid : pids) {
             double pct = (cpuTicks(Path.of("/proc", String.valueOf(pid), "stat")) - before.get(pid))
                 / (double) TICKS_PER_SECOND / seconds * 100;
+            double wakeups = (contextSwitches(pid) - switchesBefore.get(pid)) / seconds;
             if (pid == p.pid()) {
               mainPct = pct;
+              mainWakeups = wakeups;
             } else {
               rendererPct.add(pct);
+              rendererWakeups.add(wakeups);
             }
           }
           if (threads) {
@@ -254,7 +271,7 @@ public final class StartupIdle {
         Thread.sleep(500); // the async log appender flushes
         long gatewayMs = logOffset(mainLog, "Gateway up at", spawnedAt);
         List<Long> rendererMs = launchToConnected(mainLog);
-        return new Run(gatewayMs, readyMs, rendererMs, mainPct, rendererPct, threadPct, load);
+        return new Run(gatewayMs, readyMs, rendererMs, mainPct, rendererPct, mainWakeups, rendererWakeups, threadPct, load);
       }
     } finally {
       p.destroy();
@@ -280,6 +297,29 @@ public final class StartupIdle {
     String s = Files.readString(stat);
     String[] fields = s.substring(s.lastIndexOf(')') + 2).split(" ");
     return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+  }
+
+  /**
+   * Context switches of all of a process's threads: each is a thread going to sleep or being
+   * preempted, so idle, about one per wake-up. Less sensitive to the machine's load than CPU time,
+   * which a busy machine inflates (cold caches, slower context switches).
+   */
+  private static long contextSwitches(long pid) throws IOException {
+    long switches = 0;
+    try (var tasks = Files.list(Path.of("/proc", String.valueOf(pid), "task"))) {
+      for (Path task : tasks.toList()) {
+        try {
+          for (String line : Files.readAllLines(task.resolve("status"))) {
+            if (line.startsWith("voluntary_ctxt_switches:") || line.startsWith("nonvoluntary_ctxt_switches:")) {
+              switches += Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+            }
+          }
+        } catch (IOException e) {
+          // the thread ended
+        }
+      }
+    }
+    return switches;
   }
 
   /** Per thread: "role: name with digits as #|tid" → ticks. */

@@ -1,10 +1,11 @@
 package org.browseros.ipc.main.persistence;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.persistence.jdbc.db.SlickExtension;
 import org.apache.pekko.persistence.jdbc.db.SlickExtensionImpl;
@@ -35,22 +36,29 @@ public final class JournalProbe {
 
   public static JournalHealth.Probe jdbc(ActorSystem<?> system, Duration queryTimeout) {
     int seconds = (int) Math.max(1, queryTimeout.toSeconds());
+    // Looked up at the first probe and kept (the shared pool is the same object across outages):
+    // idle, a probe runs every second, and the lookup (a config read) was repeated work in each.
+    AtomicReference<JdbcDataSource> source = new AtomicReference<>();
     return () -> {
-      SlickExtensionImpl slick = (SlickExtensionImpl) SlickExtension.get(system);
-      JdbcDataSource source = slick.database(system.settings().config().getConfig("jdbc-journal")).database().source();
-      try (Connection connection = source.createConnection();
-           Statement statement = connection.createStatement()) {
+      JdbcDataSource pool = source.updateAndGet(known -> known != null ? known : lookup(system));
+      try (Connection connection = pool.createConnection();
+           PreparedStatement statement = connection.prepareStatement("SELECT 1")) {
         statement.setQueryTimeout(seconds);
-        try (ResultSet result = statement.executeQuery("SELECT 1")) {
+        try (ResultSet result = statement.executeQuery()) {
           if (!result.next()) {
             throw new SQLException("SELECT 1 returned no row");
           }
         }
       } catch (SQLException | RuntimeException e) {
-        evictConnections(source);
+        evictConnections(pool);
         throw e;
       }
     };
+  }
+
+  private static JdbcDataSource lookup(ActorSystem<?> system) {
+    SlickExtensionImpl slick = (SlickExtensionImpl) SlickExtension.get(system);
+    return slick.database(system.settings().config().getConfig("jdbc-journal")).database().source();
   }
 
   /** Idle connections close now, busy ones when returned; new ones are opened on demand. */

@@ -10,8 +10,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -32,6 +36,11 @@ import org.browseros.ipc.protocol.state.StateSync;
  * change waits longer than one window. The version counts published deltas, so a replica still
  * sees {@code version + 1} or a gap. A snapshot is never delayed: pending changes are published
  * first, then the snapshot.
+ *
+ * <p>The window's end comes from a JDK timer thread ({@link #create()}), not from the actor
+ * system's scheduler: the core system's scheduler ticks every 100 ms to save idle CPU
+ * (docs/PERFORMANCE.md, "Idle CPU and start-up"), which would stretch a 5 ms window to up to
+ * 200 ms. The timer thread sleeps until a window ends and not at all while the state is quiet.
  */
 public final class StateHub extends AbstractBehavior<StateHub.Command> {
 
@@ -52,13 +61,34 @@ public final class StateHub extends AbstractBehavior<StateHub.Command> {
 
   private enum Flush implements Command { INSTANCE }
 
+  /** The end of the debounce window opened as {@code generation} (JDK timer; stale ones are ignored). */
+  private record WindowEnded(long generation) implements Command {}
+
+  /** One daemon thread for every hub's window ends; it only tells, so it never blocks. */
+  private static final class WindowTimer {
+    static final ScheduledThreadPoolExecutor EXECUTOR = create();
+
+    private static ScheduledThreadPoolExecutor create() {
+      ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, runnable -> {
+        Thread thread = new Thread(runnable, "browseros-state-debounce");
+        thread.setDaemon(true);
+        return thread;
+      });
+      executor.setRemoveOnCancelPolicy(true);
+      return executor;
+    }
+  }
+
   /** The config key of the debounce window. */
   public static final String DEBOUNCE_KEY = "browseros.state.debounce";
 
   private final Map<String, JsonNode> state = new TreeMap<>();
   private final Set<ActorRef<StateSync>> subscribers = new HashSet<>();
   private final Duration debounce;
+  // Pekko's timers (tests drive them with ManualTime), or null: the JDK timer thread.
   private final TimerScheduler<Command> timers;
+  private ScheduledFuture<?> window;
+  private long windowGeneration;
   // Changes since the last published delta (debounce on only).
   private final Map<String, JsonNode> pendingSet = new HashMap<>();
   private final Set<String> pendingRemoved = new LinkedHashSet<>();
@@ -69,13 +99,21 @@ public final class StateHub extends AbstractBehavior<StateHub.Command> {
     return Behaviors.setup(context -> {
       Config config = context.getSystem().settings().config();
       Duration debounce = config.hasPath(DEBOUNCE_KEY) ? config.getDuration(DEBOUNCE_KEY) : Duration.ZERO;
-      return create(debounce);
+      return new StateHub(context, null, debounce);
     });
   }
 
-  /** The hub with a given debounce window; zero publishes one delta per change. */
+  /**
+   * The hub with a given debounce window (zero publishes one delta per change), its windows timed by
+   * the actor system's scheduler: as precise as that scheduler's tick (tests, with ManualTime).
+   */
   public static Behavior<Command> create(Duration debounce) {
     return Behaviors.setup(context -> Behaviors.withTimers(timers -> new StateHub(context, timers, debounce)));
+  }
+
+  /** The hub with a given debounce window timed by a JDK timer thread, as {@link #create()} is. */
+  public static Behavior<Command> createWithTimerThread(Duration debounce) {
+    return Behaviors.setup(context -> new StateHub(context, null, debounce));
   }
 
   private StateHub(ActorContext<Command> context, TimerScheduler<Command> timers, Duration debounce) {
@@ -94,6 +132,8 @@ public final class StateHub extends AbstractBehavior<StateHub.Command> {
         .onMessage(GetSnapshot.class, this::onGetSnapshot)
         .onMessage(SubscriberTerminated.class, this::onSubscriberTerminated)
         .onMessage(Flush.class, flush -> onFlush())
+        .onMessage(WindowEnded.class, this::onWindowEnded)
+        .onSignal(PostStop.class, signal -> onPostStop())
         .build();
   }
 
@@ -133,22 +173,59 @@ public final class StateHub extends AbstractBehavior<StateHub.Command> {
   // The timer runs while deltas went out within the last window: no timer means quiet, so the
   // change goes out now and opens a window; with one, it waits for the window's end.
   private void scheduleFlush() {
-    if (!timers.isTimerActive(Flush.INSTANCE)) {
+    if (!windowOpen()) {
       flushPending();
-      timers.startSingleTimer(Flush.INSTANCE, debounce);
+      openWindow();
     }
   }
 
   private Behavior<Command> onFlush() {
     if (!pendingSet.isEmpty() || !pendingRemoved.isEmpty()) {
       flushPending();
-      timers.startSingleTimer(Flush.INSTANCE, debounce);
+      openWindow();
     }
     return this;
   }
 
+  private Behavior<Command> onWindowEnded(WindowEnded ended) {
+    if (window == null || ended.generation() != windowGeneration) {
+      return this;
+    }
+    window = null;
+    return onFlush();
+  }
+
+  private Behavior<Command> onPostStop() {
+    closeWindow();
+    return this;
+  }
+
+  private boolean windowOpen() {
+    return timers != null ? timers.isTimerActive(Flush.INSTANCE) : window != null;
+  }
+
+  private void openWindow() {
+    if (timers != null) {
+      timers.startSingleTimer(Flush.INSTANCE, debounce);
+      return;
+    }
+    long generation = ++windowGeneration;
+    ActorRef<Command> self = getContext().getSelf();
+    window = WindowTimer.EXECUTOR.schedule(() -> self.tell(new WindowEnded(generation)), debounce.toNanos(),
+        TimeUnit.NANOSECONDS);
+  }
+
+  private void closeWindow() {
+    if (timers != null) {
+      timers.cancel(Flush.INSTANCE);
+    } else if (window != null) {
+      window.cancel(false);
+      window = null;
+    }
+  }
+
   private void flushPending() {
-    timers.cancel(Flush.INSTANCE);
+    closeWindow();
     if (pendingSet.isEmpty() && pendingRemoved.isEmpty()) {
       return;
     }
