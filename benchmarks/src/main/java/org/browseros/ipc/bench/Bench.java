@@ -243,30 +243,12 @@ public final class Bench {
 
   private void stack() throws Exception {
     IpcMain ipcMain = new IpcMain(Duration.ofSeconds(5));
-    ipcMain.handle(BenchChannels.ECHO, (event, payload) -> payload);
-    ipcMain.on(BenchChannels.EVENT, (event, payload) -> {
-      long c = eventCounts.computeIfAbsent(event.rendererId(), k -> new AtomicLong()).incrementAndGet();
-      if (c % 256 == 0) {
-        ipcMain.sendTo(event.rendererId(), BenchChannels.CREDIT, new BenchChannels.Credit(c));
-      }
-    });
-    ipcMain.handle(BenchChannels.COUNTED, (event, none) ->
-        new BenchChannels.Credit(eventCounts.computeIfAbsent(event.rendererId(), k -> new AtomicLong()).get()));
+    registerHandlers(ipcMain, eventCounts);
     ipcMain.on(BenchChannels.ACK, (event, ack) -> fanOut.onAck(event.rendererId(), ack));
     Path dataDir = work.resolve("main");
-    Map<String, Object> overrides = new HashMap<>();
-    overrides.put("browseros.data-dir", dataDir.toString());
-    overrides.put("browseros.renderers.count", 2);
-    overrides.put("browseros.edge.pekko.remote.artery.canonical.port", 0);
-    overrides.put("browseros.core.pekko.remote.artery.canonical.port", 0);
-    // Every row on the same transport as the raw Artery baseline: plain TCP. Mutual TLS (the default
-    // since the security work) is not measured yet.
-    overrides.put("browseros.security.plain-tcp", true);
-    // The per-renderer rate limits (hundreds of messages a second) would cap what a throughput row measures.
-    for (String capability : List.of("shell", "web", "devtools")) {
-      overrides.put("browseros.security.capabilities." + capability + ".rate-limit.per-second", 100_000_000);
-      overrides.put("browseros.security.capabilities." + capability + ".rate-limit.burst", 100_000_000);
-    }
+    // Every row on the same transport as the raw Artery baseline: plain TCP (the data plane is a Unix
+    // socket either way). Mutual TLS, the default, has its own row (tlsEchoRow).
+    Map<String, Object> overrides = mainOverrides(dataDir, 2, true);
     MainNode main = MainNode.start(MainConfig.load(overrides), ipcMain);
     List<ClientJvm> clients = new ArrayList<>();
     try {
@@ -355,16 +337,10 @@ public final class Bench {
    */
   private void tlsEchoRow(List<String> arteryJvm, Path log) throws Exception {
     IpcMain tlsIpc = new IpcMain(Duration.ofSeconds(5));
-    tlsIpc.handle(BenchChannels.ECHO, (event, payload) -> payload);
+    registerHandlers(tlsIpc, new ConcurrentHashMap<>());
     Path dataDir = work.resolve("main-tls");
-    Map<String, Object> overrides = new HashMap<>();
-    overrides.put("browseros.data-dir", dataDir.toString());
-    overrides.put("browseros.renderers.count", 0);
-    overrides.put("browseros.edge.pekko.remote.artery.canonical.port", 0);
-    overrides.put("browseros.core.pekko.remote.artery.canonical.port", 0);
+    Map<String, Object> overrides = mainOverrides(dataDir, 0, false);
     overrides.put("browseros.inspector.port", 0);
-    overrides.put("browseros.security.capabilities.devtools.rate-limit.per-second", 100_000_000);
-    overrides.put("browseros.security.capabilities.devtools.rate-limit.burst", 100_000_000);
     try (MainNode tlsMain = MainNode.start(MainConfig.load(overrides), tlsIpc);
         ClientJvm client = ClientJvm.start(arteryJvm, BenchClient.class, log, dataDir.toString())) {
       echoRow(ECHO_TLS, client, 100);
@@ -393,6 +369,34 @@ public final class Bench {
     } catch (NumberFormatException e) {
       return 0; // no /proc/loadavg: nothing to wait for
     }
+  }
+
+  /** The bench channels' handlers in main: echo, the event counter with its credit, the count. */
+  static void registerHandlers(IpcMain ipcMain, Map<String, AtomicLong> eventCounts) {
+    ipcMain.handle(BenchChannels.ECHO, (event, payload) -> payload);
+    ipcMain.on(BenchChannels.EVENT, (event, payload) -> {
+      long c = eventCounts.computeIfAbsent(event.rendererId(), k -> new AtomicLong()).incrementAndGet();
+      if (c % 256 == 0) {
+        ipcMain.sendTo(event.rendererId(), BenchChannels.CREDIT, new BenchChannels.Credit(c));
+      }
+    });
+    ipcMain.handle(BenchChannels.COUNTED, (event, none) ->
+        new BenchChannels.Credit(eventCounts.computeIfAbsent(event.rendererId(), k -> new AtomicLong()).get()));
+  }
+
+  /** A main for measuring: any free ports, no rate limits (they would cap the throughput rows). */
+  static Map<String, Object> mainOverrides(Path dataDir, int renderers, boolean plainTcp) {
+    Map<String, Object> overrides = new HashMap<>();
+    overrides.put("browseros.data-dir", dataDir.toString());
+    overrides.put("browseros.renderers.count", renderers);
+    overrides.put("browseros.edge.pekko.remote.artery.canonical.port", 0);
+    overrides.put("browseros.core.pekko.remote.artery.canonical.port", 0);
+    overrides.put("browseros.security.plain-tcp", plainTcp);
+    for (String capability : List.of("shell", "web", "devtools")) {
+      overrides.put("browseros.security.capabilities." + capability + ".rate-limit.per-second", 100_000_000);
+      overrides.put("browseros.security.capabilities." + capability + ".rate-limit.burst", 100_000_000);
+    }
+    return overrides;
   }
 
   static final String ECHO_TLS = "ours: invoke app echo, Artery with mutual TLS (data plane off; the default for a renderer on another machine)";

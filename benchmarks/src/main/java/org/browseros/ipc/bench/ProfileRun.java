@@ -6,10 +6,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.ConcurrentHashMap;
 import org.browseros.ipc.main.MainConfig;
 import org.browseros.ipc.main.MainNode;
 import org.browseros.ipc.main.ipc.IpcMain;
@@ -24,33 +23,22 @@ public final class ProfileRun {
   public static void main(String[] args) throws Exception {
     Path work = Files.createTempDirectory("browseros-profile");
     IpcMain ipcMain = new IpcMain(Duration.ofSeconds(5));
-    AtomicLong count = new AtomicLong();
-    ipcMain.handle(BenchChannels.ECHO, (event, payload) -> payload);
-    ipcMain.on(BenchChannels.EVENT, (event, payload) -> {
-      long c = count.incrementAndGet();
-      if (c % 256 == 0) ipcMain.sendTo(event.rendererId(), BenchChannels.CREDIT, new BenchChannels.Credit(c));
-    });
-    ipcMain.handle(BenchChannels.COUNTED, (event, none) -> new BenchChannels.Credit(count.get()));
-    Map<String, Object> o = new HashMap<>();
-    o.put("browseros.data-dir", work.resolve("main").toString());
-    o.put("browseros.renderers.count", Integer.parseInt(System.getProperty("renderers", "0")));
-    o.put("browseros.edge.pekko.remote.artery.canonical.port", 0);
-    o.put("browseros.core.pekko.remote.artery.canonical.port", 0);
-    o.put("browseros.security.plain-tcp", true);
-    for (String c : List.of("shell", "web", "devtools")) {
-      o.put("browseros.security.capabilities." + c + ".rate-limit.per-second", 100_000_000);
-      o.put("browseros.security.capabilities." + c + ".rate-limit.burst", 100_000_000);
-    }
+    Bench.registerHandlers(ipcMain, new ConcurrentHashMap<>());
+    Map<String, Object> o = Bench.mainOverrides(work.resolve("main"), Integer.getInteger("renderers", 0), true);
     MainNode main = MainNode.start(MainConfig.load(o), ipcMain);
     List<String> jvm = new ArrayList<>(main.config().getStringList("browseros.renderers.jvm-options"));
     String extra = System.getProperty("clientopts", "");
-    if (!extra.isBlank()) jvm.addAll(Arrays.asList(extra.split(" ")));
+    if (!extra.isBlank()) {
+      jvm.addAll(Arrays.asList(extra.split(" ")));
+    }
     try (ClientJvm c = ClientJvm.start(jvm, BenchClient.class, work.resolve("client.log"), work.resolve("main").toString())) {
       Thread.sleep(1000);
       for (String cmd : args) {
         JsonNode r = c.call(cmd.replace('_', ' '));
         System.out.println(cmd + " -> " + r);
-        if (r.has("nanos") && r.has("received")) System.out.printf("  %.0f msgs/s%n", r.get("received").asDouble() * 1e9 / r.get("nanos").asDouble());
+        if (r.has("nanos") && r.has("received")) {
+          System.out.printf("  %.0f msgs/s%n", r.get("received").asDouble() * 1e9 / r.get("nanos").asDouble());
+        }
       }
     } finally {
       main.close();
