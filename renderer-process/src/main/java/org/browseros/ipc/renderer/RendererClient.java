@@ -578,13 +578,16 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
       return this;
     }
     if (request.payload().length > payloadLimit()) {
-      invoke.result().completeExceptionally(new IpcException(new IpcError(ErrorCode.TOO_LARGE,
-          "Payload of " + request.payload().length + " bytes exceeds the limit of " + payloadLimit() + " bytes",
-          request.channel(), request.id())));
+      invoke.result().completeExceptionally(new IpcException(tooLarge(request, payloadLimit())));
       return this;
     }
     send(lane.register(request, invoke.timeout(), invoke.idempotent(), invoke.result()));
     return this;
+  }
+
+  private static IpcError tooLarge(Envelope envelope, long limit) {
+    return new IpcError(ErrorCode.TOO_LARGE, "Payload of " + envelope.payload().length + " bytes exceeds the limit of "
+        + limit + " bytes", envelope.channel(), envelope.id());
   }
 
   private Behavior<Command> onInvokeWhileReconnecting(Invoke invoke) {
@@ -596,9 +599,7 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
       return this;
     }
     if (request.payload().length > maxPayloadBytes) {
-      invoke.result().completeExceptionally(new IpcException(new IpcError(ErrorCode.TOO_LARGE,
-          "Payload of " + request.payload().length + " bytes exceeds the limit of " + maxPayloadBytes + " bytes",
-          request.channel(), request.id())));
+      invoke.result().completeExceptionally(new IpcException(tooLarge(request, maxPayloadBytes)));
       return this;
     }
     // Waits for the Welcome; its own timeout still ends it if none comes in time.
@@ -624,8 +625,7 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
       return this;
     }
     if (send.event().payload().length > payloadLimit()) {
-      IpcError error = new IpcError(ErrorCode.TOO_LARGE, "Payload of " + send.event().payload().length
-          + " bytes exceeds the limit of " + payloadLimit() + " bytes", send.event().channel(), send.event().id());
+      IpcError error = tooLarge(send.event(), payloadLimit());
       getContext().getLog().warn("Not sending on [{}]: {}", send.event().channel(), error.message());
       events.error(error);
       return this;

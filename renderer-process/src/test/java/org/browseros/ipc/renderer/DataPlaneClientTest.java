@@ -25,6 +25,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
@@ -297,13 +298,26 @@ class DataPlaneClientTest {
       int thread = t;
       workers.add(new Thread(() -> {
         // At least perThread each, and on until some went over the socket (the switch may come late).
+        // At most 64 invokes in flight per thread, as a caller would pipeline: tens of thousands
+        // unanswered at once would outlast the 5 s invoke timeout on a busy machine.
+        Semaphore inFlight = new Semaphore(64);
         int i = 0;
         for (; (i < perThread || received.overSocket() == 0) && i < 90_000; i++) {
           Num n = new Num(thread * 100_000 + i);
           if (i % 2 == 0) {
             ipc.send(SEQ, n);
           } else {
-            replies.add(ipc.invoke(ECHO, n).toCompletableFuture());
+            try {
+              if (!inFlight.tryAcquire(20, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("no reply for 20 s");
+              }
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+              return;
+            }
+            CompletableFuture<?> reply = ipc.invoke(ECHO, n).toCompletableFuture();
+            reply.whenComplete((r, f) -> inFlight.release());
+            replies.add(reply);
           }
         }
         issued[thread] = i;

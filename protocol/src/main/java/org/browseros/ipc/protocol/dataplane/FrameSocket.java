@@ -132,8 +132,15 @@ public final class FrameSocket implements AutoCloseable {
    */
   public void send(ByteBuffer frame) throws IOException {
     enqueue(frame);
-    // Whoever holds the lock writes what is queued before letting go; a frame queued just after
-    // its last look is written by its own sender, who gets the lock then.
+    writeQueued();
+  }
+
+  /**
+   * Whoever holds the lock writes what is queued before letting go; a frame queued after its last
+   * look is written by whoever finds it there after letting go (every writer comes back here), so
+   * no frame waits for a next send. While the kernel is full the reader writes on OP_WRITE.
+   */
+  private void writeQueued() throws IOException {
     while (!blocked && !outbox.isEmpty() && writeLock.tryLock()) {
       try {
         write();
@@ -245,18 +252,14 @@ public final class FrameSocket implements AutoCloseable {
     } finally {
       writeLock.unlock();
     }
+    // A sender that found the lock taken (or the kernel full) left its frame to us.
+    writeQueued();
   }
 
   /** On the reader thread: writes what {@link #post} queued, unless the kernel is full (then OP_WRITE does). */
   private void flushPosted() throws IOException {
     flushRequested.set(false);
-    while (!blocked && !outbox.isEmpty() && writeLock.tryLock()) {
-      try {
-        write();
-      } finally {
-        writeLock.unlock();
-      }
-    }
+    writeQueued();
   }
 
   /** Bytes sent that the peer has not taken yet. */
