@@ -106,11 +106,10 @@ final class DirectLane {
 
   /** Writes an invoke straight to the socket if the client is on the data plane and nothing waits in the actor. */
   boolean tryInvoke(Envelope request, Duration timeout, boolean idempotent, CompletableFuture<byte[]> result) {
-    FrameSocket s = socket;
-    if (s == null || queued.get() != 0 || request.payload().length > payloadLimit) {
+    FrameSocket s = directSocket(request);
+    if (s == null) {
       return false;
     }
-    awaitRoom(s);
     Call call = register(request, timeout, idempotent, result);
     call.sends = 1;
     try {
@@ -127,11 +126,10 @@ final class DirectLane {
 
   /** Writes a one-way envelope straight to the socket if the client is on the data plane and nothing waits in the actor. */
   boolean trySend(Envelope event) {
-    FrameSocket s = socket;
-    if (s == null || queued.get() != 0 || event.payload().length > payloadLimit) {
+    FrameSocket s = directSocket(event);
+    if (s == null) {
       return false;
     }
-    awaitRoom(s);
     try {
       // Posted, not written: the reader thread writes a burst of sends in a few system calls.
       s.post(DataPlaneWire.envelopeFrame(event));
@@ -139,6 +137,20 @@ final class DirectLane {
       log.debug("Data-plane write failed: {}", e.getMessage());
     }
     return true;
+  }
+
+  /**
+   * The socket a caller may write {@code envelope} to itself, once there is room on it; null when
+   * the envelope goes through the actor (not switched yet, earlier commands still queued there, or
+   * above the data plane's payload limit).
+   */
+  private FrameSocket directSocket(Envelope envelope) {
+    FrameSocket s = socket;
+    if (s == null || queued.get() != 0 || envelope.payload().length > payloadLimit) {
+      return null;
+    }
+    awaitRoom(s);
+    return s;
   }
 
   /**

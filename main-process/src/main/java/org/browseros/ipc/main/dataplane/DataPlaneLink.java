@@ -97,7 +97,7 @@ public final class DataPlaneLink implements Outbound {
   /** The connection handled one socket envelope. */
   public void processed() {
     if (session != null) {
-      session.processed();
+      session.processed(1);
     }
   }
 

@@ -326,12 +326,7 @@ public final class DataPlaneServer implements Extension {
       return batch;
     }
 
-    /** The connection is done with one taken envelope: the reader may deliver another. */
-    public void processed() {
-      inFlight.release();
-    }
-
-    /** The connection is done with {@code count} taken envelopes. */
+    /** The connection is done with {@code count} taken envelopes: the reader may deliver as many more. */
     public void processed(int count) {
       if (count > 0) {
         inFlight.release(count);

@@ -149,7 +149,7 @@ public final class IpcMonitor implements MessageTap {
       long latency = -1;
       long requestSeq = -1;
       if (envelope.inReplyTo() != null) {
-        Pending request = pending.remove(key(rendererId, !inbound, envelope.inReplyTo()));
+        Pending request = pending.remove(new PendingKey(rendererId, !inbound, envelope.inReplyTo()));
         if (request != null) {
           latency = now - request.atNanos();
           requestSeq = request.seq();
@@ -166,7 +166,7 @@ public final class IpcMonitor implements MessageTap {
           if (pending.size() >= MAX_PENDING) {
             prunePending(now);
           }
-          pending.put(key(rendererId, inbound, envelope.id()), new Pending(now, number));
+          pending.put(new PendingKey(rendererId, inbound, envelope.id()), new Pending(now, number));
         }
       }
       boolean error = envelope.type() == MessageType.ERROR;
@@ -240,10 +240,6 @@ public final class IpcMonitor implements MessageTap {
     if (pending.size() >= MAX_PENDING) {
       pending.clear();
     }
-  }
-
-  private static PendingKey key(String rendererId, boolean inbound, String id) {
-    return new PendingKey(rendererId, inbound, id);
   }
 
   private static IpcError errorOf(Envelope envelope) {
