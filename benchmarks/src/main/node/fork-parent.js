@@ -1,6 +1,7 @@
 // Node.js baseline: child_process.fork IPC (the channel Electron-style apps on Node would use).
 //   node fork-parent.js pingpong <bytes> <warmup> <count>   -> {"p50":..,"p90":..,"p99":..,"p999":..} (µs)
-//   node fork-parent.js flood <bytes> <count>               -> {"nanos":..,"count":..} (one-way, child to parent)
+//   node fork-parent.js flood <bytes> <count> [<warmup>]    -> {"nanos":..,"count":..} (one-way, child to parent;
+//                                                              the clock starts once <warmup> messages arrived)
 'use strict';
 const { fork } = require('child_process');
 const path = require('path');
@@ -43,14 +44,15 @@ if (mode === 'pingpong') {
   child.send({ d: data });
 } else if (mode === 'flood') {
   const count = Number(a);
+  const warmup = Number(b || 0);
   let received = 0;
-  let t0 = 0n;
+  let t0 = process.hrtime.bigint();
   child.on('message', (m) => {
     received++;
-    if (received === count) done({ nanos: Number(process.hrtime.bigint() - t0), count });
+    if (received === warmup) t0 = process.hrtime.bigint();
+    if (received === warmup + count) done({ nanos: Number(process.hrtime.bigint() - t0), count });
   });
-  t0 = process.hrtime.bigint();
-  child.send({ flood: count, bytes });
+  child.send({ flood: warmup + count, bytes });
 } else {
   throw new Error('mode: pingpong | flood');
 }

@@ -34,10 +34,18 @@ public final class ProfileRun {
     try (ClientJvm c = ClientJvm.start(jvm, BenchClient.class, work.resolve("client.log"), work.resolve("main").toString())) {
       Thread.sleep(1000);
       for (String cmd : args) {
+        long mainTicks = ProcStat.cpuTicks(ProcessHandle.current().pid());
+        long clientTicks = ProcStat.cpuTicks(c.pid());
         JsonNode r = c.call(cmd.replace('_', ' '));
+        mainTicks = ProcStat.cpuTicks(ProcessHandle.current().pid()) - mainTicks;
+        clientTicks = ProcStat.cpuTicks(c.pid()) - clientTicks;
         System.out.println(cmd + " -> " + r);
         if (r.has("nanos") && r.has("received")) {
-          System.out.printf("  %.0f msgs/s%n", r.get("received").asDouble() * 1e9 / r.get("nanos").asDouble());
+          // CPU per event (warm-up included) is steadier than the rate on a shared machine.
+          double n = r.get("received").asDouble() * (cmd.split("_").length > 4 ? 2 : 1);
+          double us = 1e6 / ProcStat.TICKS_PER_SECOND;
+          System.out.printf("  %.0f msgs/s, CPU per event: main %.2f us, client %.2f us%n",
+              r.get("received").asDouble() * 1e9 / r.get("nanos").asDouble(), mainTicks * us / n, clientTicks * us / n);
         }
       }
     } finally {
