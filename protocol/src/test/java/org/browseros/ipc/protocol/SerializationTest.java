@@ -76,6 +76,14 @@ class SerializationTest {
   }
 
   @Test
+  void shouldRoundTripEnvelopeParts() {
+    Envelope large = Envelope.command("app:upload", new byte[300 * 1024]).reply(new byte[300 * 1024]);
+    for (org.browseros.ipc.protocol.parts.EnvelopePart part : org.browseros.ipc.protocol.parts.EnvelopePart.split(large, 128 * 1024)) {
+      assertEquals(part, roundTrip(part));
+    }
+  }
+
+  @Test
   void shouldRoundTripSessionMessagesWithActorRefs() {
     TestProbe<ToRenderer> renderer = testKit.createTestProbe();
     TestProbe<ToMain> connection = testKit.createTestProbe();

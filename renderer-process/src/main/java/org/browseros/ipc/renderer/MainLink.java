@@ -15,6 +15,7 @@ import org.browseros.ipc.protocol.PayloadCodec;
 import org.browseros.ipc.protocol.dataplane.DataPlaneOffer;
 import org.browseros.ipc.protocol.dataplane.DataPlaneWire;
 import org.browseros.ipc.protocol.dataplane.FrameSocket;
+import org.browseros.ipc.protocol.parts.EnvelopePart;
 import org.browseros.ipc.protocol.session.ToMain;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,6 +51,7 @@ final class MainLink {
   private final int maxFrame;
   private final long maxQueuedBytes;
   private final int maxInFlight;
+  private final int arteryPartBytes;
   // Per socket: a reader of an abandoned socket must not take the permits of the next one.
   private Semaphore inFlight;
   // Bumped by reset(): what an earlier session's socket still reports is stale.
@@ -70,6 +72,7 @@ final class MainLink {
     this.maxQueuedBytes = c.getBytes("max-queued-bytes");
     this.maxInFlight = c.getInt("max-in-flight");
     this.inFlight = new Semaphore(maxInFlight);
+    this.arteryPartBytes = (int) (config.getBytes("pekko.remote.artery.advanced.maximum-frame-size") / 2);
   }
 
   /** Welcomed: Artery is the way to main; ask for the data plane if it is enabled. */
@@ -101,9 +104,19 @@ final class MainLink {
         // The socket is closed: the reader reports it and the client treats the connection as lost.
         log.debug("Data-plane write failed: {}", e.getMessage());
       }
+    } else if (envelope.payload().length > arteryPartBytes) {
+      // Artery drops a message above its frame size: a large envelope crosses in parts, back to back.
+      for (EnvelopePart part : EnvelopePart.split(envelope, arteryPartBytes)) {
+        connection.tell(part);
+      }
     } else {
       connection.tell(envelope);
     }
+  }
+
+  /** The largest part (and, below that, envelope payload) Artery takes from main: its frame size. */
+  int arteryFrameBytes() {
+    return arteryPartBytes * 2;
   }
 
   /** Whether an envelope that came over Artery is this link's own (main's answer to OPEN, or its marker). */

@@ -27,6 +27,8 @@ import org.browseros.ipc.protocol.MessageType;
 import org.browseros.ipc.protocol.PayloadCodec;
 import org.browseros.ipc.protocol.dataplane.DataPlaneWire;
 import org.browseros.ipc.protocol.session.Goodbye;
+import org.browseros.ipc.protocol.parts.EnvelopePart;
+import org.browseros.ipc.protocol.parts.Reassembly;
 import org.browseros.ipc.protocol.session.Heartbeat;
 import org.browseros.ipc.protocol.session.HeartbeatAck;
 import org.browseros.ipc.protocol.session.Hello;
@@ -143,7 +145,7 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
 
   private final TimerScheduler<Command> timers;
   private final ConnectOptions options;
-  // Larger envelopes would exceed Artery's frame and be dropped on the floor: refuse them here instead.
+  // Over Artery (in parts above half a frame); larger is refused here with TOO_LARGE, not sent.
   private final long maxPayloadBytes;
   private final StateReplica replica;
   private final Events events;
@@ -151,6 +153,7 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
   // The invokes in flight (in issue order for re-sends after a reconnect) and the callers' direct way.
   private final DirectLane lane;
   private final MainLink link;
+  private Reassembly parts;
 
   private ActorRef<StatusReply<Welcome>> connectReplyTo;
   private Duration helloBackoff = FIRST_HELLO_RETRY;
@@ -274,6 +277,8 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
   /** A Welcome, first or after a resume: a new connection on main's side, reached over Artery first. */
   private void connected(Welcome w) {
     welcome = w;
+    // Parts of an envelope from the connection before belong to nothing now.
+    parts = new Reassembly((int) Math.min(Integer.MAX_VALUE, maxPayloadBytes), link.arteryFrameBytes(), 2);
     phase = Phase.CONNECTED;
     connection = w.connection();
     link.welcomed(connection);
@@ -440,6 +445,9 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
       unackedHeartbeats = 0;
       return this;
     }
+    if (message instanceof EnvelopePart part) {
+      return onEnvelopePart(part);
+    }
     if (message instanceof Envelope e) {
       if (welcome == null) {
         getContext().getLog().warn("Envelope on [{}] before Welcome: dropped", e.channel());
@@ -458,6 +466,29 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
       return this;
     }
     getContext().getLog().warn("Unexpected message from main: {}", message.getClass().getName());
+    return this;
+  }
+
+  /** A slice of an envelope too large for one Artery frame; the whole one is handled once complete. */
+  private Behavior<Command> onEnvelopePart(EnvelopePart part) {
+    if (welcome == null) {
+      getContext().getLog().warn("Envelope part on [{}] before Welcome: dropped", part.channel());
+      return this;
+    }
+    unackedHeartbeats = 0;
+    Reassembly.Outcome outcome = parts.accept(part);
+    if (outcome instanceof Reassembly.Complete complete) {
+      return onFromMain(new FromMain(complete.envelope()));
+    }
+    if (outcome instanceof Reassembly.Refused refused) {
+      IpcError error = refused.error().withRequest(part.channel(), part.inReplyTo() != null ? part.inReplyTo() : part.id());
+      getContext().getLog().warn("Dropped an envelope in parts on [{}] from main: {} {}", part.channel(), error.code(), error.message());
+      if (part.inReplyTo() != null) {
+        lane.fail(part.inReplyTo(), error);
+      } else {
+        events.error(error);
+      }
+    }
     return this;
   }
 

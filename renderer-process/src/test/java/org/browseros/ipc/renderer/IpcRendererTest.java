@@ -179,6 +179,22 @@ class IpcRendererTest {
   }
 
   @Test
+  void shouldCarryEnvelopesAboveOneArteryFrameInParts() {
+    Connected c = connect(TestMain.Settings.welcoming(null));
+    String large = "z".repeat(1 << 20);
+
+    // Request and reply are each four times Artery's 256 KiB frame, which would drop them whole.
+    assertEquals(new Echo(large), await(c.ipc().invoke(ECHO, new Echo(large))));
+    Envelope request = c.fromRenderer().expectMessageClass(Envelope.class);
+    assertEquals(new Echo(large), PayloadCodec.decode(request.payload(), Echo.class));
+    // Small ones still go whole, after it.
+    assertEquals(new Echo("small"), await(c.ipc().invoke(ECHO, new Echo("small"))));
+
+    IpcError tooLarge = failureOf(c.ipc().invoke(ECHO, new Echo("z".repeat(3 << 20))));
+    assertEquals(ErrorCode.TOO_LARGE, tooLarge.code());
+  }
+
+  @Test
   void shouldPassUntypedJsonThroughUnchanged() {
     Connected c = connect(TestMain.Settings.welcoming(null));
     JsonNode payload = PayloadCodec.parseJson("{\"text\":\"hi\",\"extra\":[1,2]}");

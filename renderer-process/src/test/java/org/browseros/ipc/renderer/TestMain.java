@@ -10,6 +10,8 @@ import org.browseros.ipc.protocol.ErrorCode;
 import org.browseros.ipc.protocol.IpcError;
 import org.browseros.ipc.protocol.MessageType;
 import org.browseros.ipc.protocol.PayloadCodec;
+import org.browseros.ipc.protocol.parts.EnvelopePart;
+import org.browseros.ipc.protocol.parts.Reassembly;
 import org.browseros.ipc.protocol.session.Goodbye;
 import org.browseros.ipc.protocol.session.Heartbeat;
 import org.browseros.ipc.protocol.session.HeartbeatAck;
@@ -37,6 +39,8 @@ public final class TestMain {
   private TestMain() {}
 
   public static final String SECRET = "s3cret-for-tests";
+  /** Half of Artery's default frame, as main's ArteryOutbound. */
+  static final int PART_BYTES = 128 * 1024;
 
   /** An actor system like main's edge: remote, 127.0.0.1, a free port, jackson-cbor from protocol. */
   public static Config config() {
@@ -89,7 +93,16 @@ public final class TestMain {
 
   private static Behavior<ToMain> connection(
       Settings settings, ActorRef<ToRenderer> renderer, ActorRef<Object> fromRenderer) {
+    // As main's connection: envelopes above one Artery frame arrive in parts, answers go in parts.
+    Reassembly parts = new Reassembly(2 << 20, 256 * 1024, 2);
     return Behaviors.receive(ToMain.class)
+        .onMessage(EnvelopePart.class, part -> {
+          if (parts.accept(part) instanceof Reassembly.Complete complete) {
+            fromRenderer.tell(complete.envelope());
+            answer(complete.envelope(), renderer);
+          }
+          return Behaviors.same();
+        })
         .onMessage(Heartbeat.class, hb -> {
           if (settings.ackHeartbeats()) {
             renderer.tell(new HeartbeatAck(hb.seq(), hb.sentAtNanos()));
@@ -111,13 +124,21 @@ public final class TestMain {
         .build();
   }
 
+  private static void tell(ActorRef<ToRenderer> renderer, Envelope e) {
+    if (e.payload().length > PART_BYTES) {
+      EnvelopePart.split(e, PART_BYTES).forEach(renderer::tell);
+    } else {
+      renderer.tell(e);
+    }
+  }
+
   private static void answer(Envelope e, ActorRef<ToRenderer> renderer) {
     if (e.isReply()) {
       return;
     }
     if (e.isRequest()) {
       switch (e.channel()) {
-        case "test:echo" -> renderer.tell(e.reply(e.payload()));
+        case "test:echo" -> tell(renderer, e.reply(e.payload()));
         case "test:fail" -> renderer.tell(e.replyError(IpcError.of(ErrorCode.VALIDATION, "payload refused")));
         case "test:silent" -> { }
         default -> renderer.tell(e.replyError(IpcError.of(ErrorCode.NOT_FOUND, "No such channel '" + e.channel() + "'")));

@@ -33,6 +33,8 @@ import org.browseros.ipc.protocol.IpcException;
 import org.browseros.ipc.protocol.MessageType;
 import org.browseros.ipc.protocol.PayloadCodec;
 import org.browseros.ipc.protocol.dataplane.DataPlaneWire;
+import org.browseros.ipc.protocol.parts.EnvelopePart;
+import org.browseros.ipc.protocol.parts.Reassembly;
 import org.browseros.ipc.protocol.session.Goodbye;
 import org.browseros.ipc.protocol.session.Heartbeat;
 import org.browseros.ipc.protocol.session.HeartbeatAck;
@@ -115,6 +117,8 @@ public final class Connection extends AbstractBehavior<ToMain> {
   private final ChannelGuard guard;
   private final RequestLog requests;
   private final DataPlaneLink dataPlane;
+  // Envelopes too large for one Artery frame arrive in parts (bounded by the Artery payload limit).
+  private final Reassembly parts;
   private long lastHeardNanos = System.nanoTime();
   private boolean disconnectReported;
   // Flow control (browseros.gateway.flow-control): lag = sent - processed.
@@ -164,6 +168,8 @@ public final class Connection extends AbstractBehavior<ToMain> {
     this.stateAdapter = context.messageAdapter(StateSync.class, StateUpdated::new);
     this.systemEventAdapter = context.messageAdapter(SystemEvent.class, SystemEventPublished::new);
     this.guard = new ChannelGuard(caller, settings.security());
+    this.parts = new Reassembly(settings.maxPayloadBytes(),
+        (int) context.getSystem().settings().config().getBytes("pekko.remote.artery.advanced.maximum-frame-size").longValue(), 2);
     if (guard.capability().isEmpty()) {
       context.getLog().warn("Renderer [{}] has capability [{}], which config does not define: it can do nothing",
           caller.rendererId(), caller.capability());
@@ -183,6 +189,7 @@ public final class Connection extends AbstractBehavior<ToMain> {
   public Receive<ToMain> createReceive() {
     return newReceiveBuilder()
         .onMessage(Envelope.class, this::onEnvelope)
+        .onMessage(EnvelopePart.class, this::onEnvelopePart)
         .onMessage(Heartbeat.class, this::onHeartbeat)
         .onMessage(Goodbye.class, this::onGoodbye)
         .onMessage(Push.class, this::onPush)
@@ -232,6 +239,23 @@ public final class Connection extends AbstractBehavior<ToMain> {
       return onInvoke(envelope);
     }
     return onSend(envelope);
+  }
+
+  private Behavior<ToMain> onEnvelopePart(EnvelopePart part) {
+    lastHeardNanos = System.nanoTime();
+    Reassembly.Outcome outcome = parts.accept(part);
+    if (outcome instanceof Reassembly.Complete complete) {
+      return onEnvelope(complete.envelope());
+    }
+    if (outcome instanceof Reassembly.Refused refused) {
+      if (refused.about().inReplyTo() != null) {
+        // A renderer's reply to main's invoke: the invoker gets the error, as for a whole reply too large.
+        failRendererInvoke(refused.about().inReplyTo(), refused.error());
+        return this;
+      }
+      return refuse(refused.about(), refused.error().code(), refused.error().message());
+    }
+    return this;
   }
 
   private Behavior<ToMain> onInvoke(Envelope request) {
@@ -342,6 +366,14 @@ public final class Connection extends AbstractBehavior<ToMain> {
     }
     pending.replyTo().tell(reply);
     return this;
+  }
+
+  private void failRendererInvoke(String requestId, IpcError error) {
+    PendingInvoke pending = pendingInvokes.remove(requestId);
+    if (pending != null) {
+      timers.cancel(requestId);
+      pending.replyTo().tell(pending.request().replyError(error));
+    }
   }
 
   private Behavior<ToMain> onHeartbeat(Heartbeat heartbeat) {

@@ -134,7 +134,8 @@ public final class Gateway extends AbstractBehavior<ToGateway> {
         : requestLogs.computeIfAbsent(caller.rendererId(), id -> new RequestLog());
     String name = "connection-" + HexFormat.of().formatHex(nextToken());
     ActorRef<ToMain> connection = getContext().spawn(
-        Connection.create(caller, new ArteryOutbound(authenticated.hello().renderer()), core, ipcMain, admission, settings, tap,
+        Connection.create(caller, new ArteryOutbound(authenticated.hello().renderer(),
+            ArteryOutbound.partBytes(getContext().getSystem().settings().config())), core, ipcMain, admission, settings, tap,
             new Resumption(token, mainInstanceId, requests)),
         name);
     getContext().watchWith(connection, new ConnectionStopped(caller.rendererId(), connection,
