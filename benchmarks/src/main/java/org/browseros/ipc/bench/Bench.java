@@ -297,6 +297,10 @@ public final class Bench {
       for (int size : SIZES) {
         echoRow(ECHO_DATA_PLANE, one, size);
       }
+      for (int size : SIZES) {
+        JsonNode r = one.call("echo-chained " + size + " " + warmup(size) + " " + count(size));
+        report.latency(ECHO_CHAINED, size, r);
+      }
       report.note("data plane: " + (dataPlane.envelopesIn() - envelopesBefore) + " envelopes came over the socket during the data-plane echo rows");
       envelopesBefore = dataPlane.envelopesIn();
       for (int size : SIZES) {
@@ -401,6 +405,7 @@ public final class Bench {
 
   static final String ECHO_TLS = "ours: invoke app echo, Artery with mutual TLS (data plane off; the default for a renderer on another machine)";
   static final String ECHO_DATA_PLANE = "ours: invoke app echo, data plane (renderer JVM → Unix socket → Connection → IpcMain handler → reply)";
+  static final String ECHO_CHAINED = "ours: invoke app echo, data plane, each next invoke from the reply's callback (as Node's ping-pong runs)";
   static final String ECHO_ARTERY = "ours: invoke app echo, Artery (data plane off: renderer JVM → Artery → Connection → IpcMain handler → reply)";
 
   private void echoRow(String name, ClientJvm client, int size) throws IOException {
