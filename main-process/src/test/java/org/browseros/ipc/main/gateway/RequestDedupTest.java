@@ -39,8 +39,10 @@ class RequestDedupTest {
   static final Channel<Count, Count> ADD = Channel.invoke("app:add", Count.class, Count.class);
   static final Channel<Count, Count> OTHER = Channel.invoke("app:other", Count.class, Count.class);
   static final Caller CALLER = new Caller("renderer-1", "default", "shell");
+  // Heartbeats are not under test here: a bound of 15 s, so that a test thread stalled on a busy
+  // machine (700 ms was seen) does not find its connection closed for silence.
   static final GatewaySettings SETTINGS =
-      new GatewaySettings(Duration.ofMillis(200), 3, 1024, Duration.ofSeconds(2), Duration.ofSeconds(2));
+      new GatewaySettings(Duration.ofSeconds(5), 3, 1024, Duration.ofSeconds(2), Duration.ofSeconds(2));
 
   @JUnit5TestKit
   ActorTestKit testKit = new JUnit5TestKitBuilder().build();
