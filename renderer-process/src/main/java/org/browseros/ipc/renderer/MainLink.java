@@ -49,6 +49,7 @@ final class MainLink {
   private final ActorRef<RendererClient.Command> client;
   private final DirectLane lane;
   private final boolean enabled;
+  private final boolean heartbeats;
   private final int maxPayloadBytes;
   private final int maxFrame;
   private final long maxQueuedBytes;
@@ -70,6 +71,7 @@ final class MainLink {
     this.lane = lane;
     Config c = config.getConfig("browseros.renderer.data-plane");
     this.enabled = c.getBoolean("enabled");
+    this.heartbeats = c.getBoolean("heartbeats");
     this.maxPayloadBytes = (int) Math.min(Integer.MAX_VALUE - DataPlaneWire.ENVELOPE_OVERHEAD, c.getBytes("max-payload-size"));
     this.maxFrame = maxPayloadBytes + DataPlaneWire.ENVELOPE_OVERHEAD;
     this.maxQueuedBytes = c.getBytes("max-queued-bytes");
@@ -116,7 +118,7 @@ final class MainLink {
    * the caller sends it over Artery.
    */
   boolean heartbeat(Heartbeat heartbeat) {
-    if (!switched) {
+    if (!switched || !heartbeats) {
       return false;
     }
     try {
