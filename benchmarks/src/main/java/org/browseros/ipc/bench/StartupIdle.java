@@ -51,7 +51,8 @@ public final class StartupIdle {
   private record Variant(String name, List<String> jvmOptions) {}
 
   private record Run(long gatewayMs, long readyMs, List<Long> rendererMs, double mainPct, List<Double> rendererPct,
-      double mainWakeups, List<Double> rendererWakeups, Map<String, Double> threads, String load) {
+      double mainWakeups, List<Double> rendererWakeups, Map<String, Double> threads, Map<String, Double> threadWakeups,
+      String load) {
     double totalPct() {
       return mainPct + rendererPct.stream().mapToDouble(Double::doubleValue).sum();
     }
@@ -126,7 +127,7 @@ public final class StartupIdle {
             run.rendererPct().stream().map(p -> String.format("%.2f", p)).toList(), run.totalWakeups(), run.mainWakeups(),
             run.rendererWakeups().stream().map(w -> String.format("%.0f", w)).toList(), run.load());
         if (threads) {
-          printThreads(run.threads());
+          printThreads(run.threads(), run.threadWakeups());
         }
       }
     }
@@ -224,6 +225,7 @@ public final class StartupIdle {
         double mainWakeups = 0;
         List<Double> rendererWakeups = new ArrayList<>();
         Map<String, Double> threadPct = new TreeMap<>();
+        Map<String, Double> threadWakeups = new TreeMap<>();
         if (idleSeconds > 0) {
           // Let start-up work (JIT, first heartbeats, cluster convergence) settle before sampling.
           Thread.sleep(settleSeconds * 1000L);
@@ -236,10 +238,12 @@ public final class StartupIdle {
           Map<Long, Long> before = new LinkedHashMap<>();
           Map<Long, Long> switchesBefore = new LinkedHashMap<>();
           Map<String, Long> threadsBefore = new TreeMap<>();
+          Map<String, Long> threadSwitchesBefore = new TreeMap<>();
           for (long pid : pids) {
             before.put(pid, cpuTicks(Path.of("/proc", String.valueOf(pid), "stat")));
             switchesBefore.put(pid, contextSwitches(pid));
             threadsBefore.putAll(threadTicks(pid, pid == p.pid() ? "main" : "renderer"));
+            threadSwitchesBefore.putAll(threadSwitches(pid, pid == p.pid() ? "main" : "renderer"));
           }
           long s0 = System.nanoTime();
           Thread.sleep(idleSeconds * 1000L);
@@ -265,13 +269,20 @@ public final class StartupIdle {
                       Double::sum);
                 }
               });
+              threadSwitches(pid, pid == p.pid() ? "main" : "renderer").forEach((key, switches) -> {
+                long delta = switches - threadSwitchesBefore.getOrDefault(key, 0L);
+                if (delta > 0) {
+                  threadWakeups.merge(key.substring(0, key.lastIndexOf('|')), delta / seconds, Double::sum);
+                }
+              });
             }
           }
         }
         Thread.sleep(500); // the async log appender flushes
         long gatewayMs = logOffset(mainLog, "Gateway up at", spawnedAt);
         List<Long> rendererMs = launchToConnected(mainLog);
-        return new Run(gatewayMs, readyMs, rendererMs, mainPct, rendererPct, mainWakeups, rendererWakeups, threadPct, load);
+        return new Run(gatewayMs, readyMs, rendererMs, mainPct, rendererPct, mainWakeups, rendererWakeups, threadPct,
+            threadWakeups, load);
       }
     } finally {
       p.destroy();
@@ -287,9 +298,39 @@ public final class StartupIdle {
     }
   }
 
-  private static void printThreads(Map<String, Double> threads) {
+  private static void printThreads(Map<String, Double> threads, Map<String, Double> wakeups) {
+    System.out.println("    CPU, % of one core, per thread name:");
     threads.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed()).limit(15)
         .forEach(e -> System.out.printf("    %6.2f %%  %s%n", e.getValue(), e.getKey()));
+    System.out.println("    wake-ups (context switches) per second, per thread name:");
+    wakeups.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed()).limit(20)
+        .forEach(e -> System.out.printf("    %6.1f /s  %s%n", e.getValue(), e.getKey()));
+  }
+
+  /** Per thread: "role: name with digits as #|tid" → voluntary + involuntary context switches. */
+  private static Map<String, Long> threadSwitches(long pid, String role) throws IOException {
+    Map<String, Long> switches = new TreeMap<>();
+    try (var tasks = Files.list(Path.of("/proc", String.valueOf(pid), "task"))) {
+      for (Path task : tasks.toList()) {
+        try {
+          String name = null;
+          long n = 0;
+          for (String line : Files.readAllLines(task.resolve("status"))) {
+            if (line.startsWith("Name:")) {
+              name = line.substring(5).trim().replaceAll("[0-9]+", "#");
+            } else if (line.startsWith("voluntary_ctxt_switches:") || line.startsWith("nonvoluntary_ctxt_switches:")) {
+              n += Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+            }
+          }
+          if (name != null) {
+            switches.put(role + ": " + name + "|" + task.getFileName(), n);
+          }
+        } catch (IOException e) {
+          // the thread ended
+        }
+      }
+    }
+    return switches;
   }
 
   /** utime + stime in clock ticks of a /proc stat file. */

@@ -8,6 +8,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.browseros.ipc.protocol.Envelope;
 import org.browseros.ipc.protocol.MessageType;
@@ -16,15 +17,17 @@ import org.browseros.ipc.protocol.dataplane.DataPlaneOffer;
 import org.browseros.ipc.protocol.dataplane.DataPlaneWire;
 import org.browseros.ipc.protocol.dataplane.FrameSocket;
 import org.browseros.ipc.protocol.parts.EnvelopePart;
+import org.browseros.ipc.protocol.session.Heartbeat;
 import org.browseros.ipc.protocol.session.ToMain;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The {@link RendererClient}'s way to main: its connection's Artery ref, and once main offered it
- * and the socket is up, the local data plane (docs/PERFORMANCE.md) for every envelope. Heartbeats,
- * Goodbye and the handshake stay on Artery. Used on the client actor's thread only, except the
- * socket's reader, which tells the client.
+ * and the socket is up, the local data plane (docs/PERFORMANCE.md) for every envelope and for the
+ * periodic heartbeats and their acks. Goodbye, the handshake and progress reports stay on Artery.
+ * Used on the client actor's thread only, except the socket's reader, which tells the client (and
+ * notes heartbeat acks itself).
  *
  * <p>After its Welcome the client asks main for the data plane ({@link DataPlaneWire#OPEN}) over
  * Artery, connects to the socket main names and presents the token. Main then sends
@@ -47,6 +50,7 @@ final class MainLink {
   private final ActorRef<RendererClient.Command> client;
   private final DirectLane lane;
   private final boolean enabled;
+  private final boolean heartbeats;
   private final int maxPayloadBytes;
   private final int maxFrame;
   private final long maxQueuedBytes;
@@ -54,8 +58,10 @@ final class MainLink {
   private final int arteryPartBytes;
   // Per socket: a reader of an abandoned socket must not take the permits of the next one.
   private Semaphore inFlight;
-  // Bumped by reset(): what an earlier session's socket still reports is stale.
-  private int session;
+  // Bumped by reset(): what an earlier session's socket still reports is stale. Volatile: the reader checks it.
+  private volatile int session;
+  // Main acked a heartbeat over the socket since the client last asked (set by the reader thread).
+  private final AtomicBoolean acked = new AtomicBoolean();
   private final ArrayDeque<Envelope> held = new ArrayDeque<>();
   private ActorRef<ToMain> connection;
   private String openRequestId;
@@ -67,6 +73,7 @@ final class MainLink {
     this.lane = lane;
     Config c = config.getConfig("browseros.renderer.data-plane");
     this.enabled = c.getBoolean("enabled");
+    this.heartbeats = c.getBoolean("heartbeats");
     this.maxPayloadBytes = (int) Math.min(Integer.MAX_VALUE - DataPlaneWire.ENVELOPE_OVERHEAD, c.getBytes("max-payload-size"));
     this.maxFrame = maxPayloadBytes + DataPlaneWire.ENVELOPE_OVERHEAD;
     this.maxQueuedBytes = c.getBytes("max-queued-bytes");
@@ -117,6 +124,28 @@ final class MainLink {
   /** The largest part (and, below that, envelope payload) Artery takes from main: its frame size. */
   int arteryFrameBytes() {
     return arteryPartBytes * 2;
+  }
+
+  /**
+   * Sends a heartbeat over the data plane once switched (main acks it there); false: not switched,
+   * the caller sends it over Artery.
+   */
+  boolean heartbeat(Heartbeat heartbeat) {
+    if (!switched || !heartbeats) {
+      return false;
+    }
+    try {
+      socket.send(DataPlaneWire.heartbeatFrame(heartbeat));
+    } catch (IOException e) {
+      // The socket is closed: the reader reports it and the client treats the connection as lost.
+      log.debug("Data-plane heartbeat failed: {}", e.getMessage());
+    }
+    return true;
+  }
+
+  /** Whether main acked a heartbeat over the data plane since the last call. */
+  boolean ackedSinceLastAsked() {
+    return acked.getAndSet(false);
   }
 
   /** Whether an envelope that came over Artery is this link's own (main's answer to OPEN, or its marker). */
@@ -194,6 +223,7 @@ final class MainLink {
     openRequestId = null;
     connection = null;
     held.clear();
+    acked.set(false);
     // Unblock the old reader if it waits for a permit, so that it sees its closed socket and ends.
     inFlight.release(maxInFlight);
     inFlight = new Semaphore(maxInFlight);
@@ -222,6 +252,14 @@ final class MainLink {
 
     @Override
     public void frame(ByteBuffer body) throws IOException, InterruptedException {
+      if (DataPlaneWire.kind(body) == DataPlaneWire.KIND_HEARTBEAT_ACK) {
+        DataPlaneWire.decodeHeartbeatAck(body);
+        // Noted here, not handed to the actor: the next heartbeat tick reads it (one wake-up less).
+        if (readerSession == session) {
+          acked.set(true);
+        }
+        return;
+      }
       Envelope envelope = DataPlaneWire.decodeEnvelope(body);
       if (lane.deliver(envelope, readerSession, permits, maxInFlight)) {
         return;

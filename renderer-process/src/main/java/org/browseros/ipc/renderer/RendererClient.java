@@ -140,6 +140,11 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
   private static final Duration FIRST_HELLO_RETRY = Duration.ofMillis(500);
   private static final Duration MAX_HELLO_RETRY = Duration.ofSeconds(2);
   private static final long DEFAULT_HEARTBEAT_MILLIS = 1000;
+  /**
+   * On the data plane, one heartbeat in this many also goes over Artery: once a minute at the
+   * default 1 s interval, well within Artery's stop-idle-outbound-after (5 min).
+   */
+  static final long ARTERY_HEARTBEAT_EVERY = 60;
   /** Envelopes between progress reports; well under main's gateway flow-control soft limit. */
   static final int PROGRESS_EVERY = 128;
 
@@ -714,6 +719,10 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
     if (phase != Phase.CONNECTED) {
       return this;
     }
+    if (link.ackedSinceLastAsked()) {
+      // An ack over the data plane, noted by the socket's reader: as a HeartbeatAck over Artery.
+      unackedHeartbeats = 0;
+    }
     if (unackedHeartbeats >= options.missedHeartbeats()) {
       return connectionLost(IpcError.of(ErrorCode.CONNECTION,
           "Connection to main lost: no heartbeat ack for " + unackedHeartbeats + " intervals"));
@@ -724,7 +733,14 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
     }
     unackedHeartbeats++;
     lane.heartbeatSeq(++heartbeatSeq);
-    connection.tell(new Heartbeat(heartbeatSeq, System.nanoTime(), lane.processed()));
+    Heartbeat heartbeat = new Heartbeat(heartbeatSeq, System.nanoTime(), lane.processed());
+    // Over the data plane once switched (no Artery and TLS work on either side while idle); over
+    // Artery before that, for renderers on another machine, and every ARTERY_HEARTBEAT_EVERY-th one
+    // anyway, so that the Artery association (Goodbye, progress reports, a resume) never sits idle
+    // into Artery's idle-stream and idle-quarantine timers.
+    if (!link.heartbeat(heartbeat) || heartbeatSeq % ARTERY_HEARTBEAT_EVERY == 0) {
+      connection.tell(heartbeat);
+    }
     return this;
   }
 

@@ -116,6 +116,23 @@ class DataPlaneClientTest {
     final List<Envelope> held = new ArrayList<>();
     int overSocket;
     boolean switched;
+    int arteryHeartbeats;
+    int socketHeartbeats;
+    int arteryHeartbeatsAtSwitch = -1;
+    // False: the test main stops acking heartbeats that come over the socket (a hung main).
+    volatile boolean ackOverSocket = true;
+
+    synchronized void arteryHeartbeat() {
+      arteryHeartbeats++;
+    }
+
+    synchronized void socketHeartbeat() {
+      socketHeartbeats++;
+    }
+
+    synchronized int socketHeartbeats() {
+      return socketHeartbeats;
+    }
 
     synchronized void artery(Envelope e) {
       envelopes.add(e);
@@ -132,6 +149,7 @@ class DataPlaneClientTest {
 
     synchronized void rendererSwitched() {
       switched = true;
+      arteryHeartbeatsAtSwitch = arteryHeartbeats;
       envelopes.addAll(held);
       held.clear();
     }
@@ -158,6 +176,7 @@ class DataPlaneClientTest {
   private Behavior<ToMain> connection(ActorRef<ToRenderer> renderer, Received received) {
     return Behaviors.receive(ToMain.class)
         .onMessage(Heartbeat.class, hb -> {
+          received.arteryHeartbeat();
           renderer.tell(new HeartbeatAck(hb.seq(), hb.sentAtNanos()));
           return Behaviors.same();
         })
@@ -198,6 +217,15 @@ class DataPlaneClientTest {
               authenticated = true;
               // Main's marker goes over Artery before its first envelope on the socket.
               renderer.tell(DataPlaneWire.switchMarker());
+              return;
+            }
+            if (DataPlaneWire.kind(body) == DataPlaneWire.KIND_HEARTBEAT) {
+              // As main's connection does: acked over the socket.
+              Heartbeat hb = DataPlaneWire.decodeHeartbeat(body);
+              received.socketHeartbeat();
+              if (received.ackOverSocket) {
+                socket.send(DataPlaneWire.heartbeatAckFrame(new HeartbeatAck(hb.seq(), hb.sentAtNanos())));
+              }
               return;
             }
             Envelope e = DataPlaneWire.decodeEnvelope(body);
@@ -355,6 +383,43 @@ class DataPlaneClientTest {
       }
     }
     assertTrue(received.overSocket() > 0, "some went over the data plane");
+  }
+
+  @Test
+  void shouldHeartbeatOverTheSocketOnceSwitchedAndStayConnectedWhileQuiet() {
+    Received received = new Received();
+    IpcRenderer ipc = connectOnDataPlane(received);
+    int before = received.socketHeartbeats();
+    // The Welcome says 200 ms, the renderer tolerates 3 missed acks: 8 heartbeats are 1.6 s of quiet,
+    // more than twice the 600 ms after which a renderer without acks gives the connection up.
+    waitFor(() -> received.socketHeartbeats() >= before + 8, "8 heartbeats over the socket");
+
+    assertTrue(ipc.isConnected());
+    assertEquals(new Num(5), await(ipc.invoke(ECHO, new Num(5))));
+    synchronized (received) {
+      assertTrue(received.switched);
+      // One in 60 also goes over Artery (keeps that association from idling out); not within 8.
+      assertEquals(received.arteryHeartbeatsAtSwitch, received.arteryHeartbeats, "no heartbeat over Artery after the switch");
+    }
+  }
+
+  @Test
+  void shouldLoseTheConnectionWhenMainStopsAckingOverTheSocket() throws Exception {
+    Received received = new Received();
+    IpcRenderer ipc = connectOnDataPlane(received);
+    CompletableFuture<Long> lost = new CompletableFuture<>();
+    ipc.onDisconnect(() -> lost.complete(System.nanoTime()));
+    waitFor(() -> received.socketHeartbeats() >= 2, "heartbeats over the socket");
+
+    long stoppedAt = System.nanoTime();
+    received.ackOverSocket = false;
+    long lostAt = lost.get(20, TimeUnit.SECONDS);
+
+    long millis = (lostAt - stoppedAt) / 1_000_000;
+    // 3 missed acks at 200 ms: lost after 3 to 4 intervals of silence (plus scheduling on a busy machine).
+    assertTrue(millis >= 2 * 200, "not before the missed acks: " + millis + " ms");
+    assertTrue(millis < 4 * 200 + 3_000, "within the bound: " + millis + " ms");
+    assertFalse(ipc.isConnected());
   }
 
   @Test

@@ -10,13 +10,14 @@ import org.browseros.ipc.protocol.ErrorCode;
 import org.browseros.ipc.protocol.IpcException;
 import org.browseros.ipc.protocol.dataplane.DataPlaneOffer;
 import org.browseros.ipc.protocol.dataplane.DataPlaneWire;
+import org.browseros.ipc.protocol.session.HeartbeatAck;
 import org.browseros.ipc.protocol.session.ToMain;
 import org.browseros.ipc.protocol.session.ToRenderer;
 
 /**
  * A connection's transport: Artery until the renderer's data-plane socket is attached, then the
- * socket for every envelope (session messages such as heartbeat acks stay on Artery). Used on the
- * connection's thread only.
+ * socket for every envelope (session messages stay on Artery, except the acks of heartbeats that
+ * came over the socket: {@link #ackOverSocket}). Used on the connection's thread only.
  *
  * <p>The switch keeps order in both directions: main sends {@link DataPlaneWire#SWITCH} over Artery
  * right before its first envelope on the socket, and the renderer does the same; envelopes that
@@ -92,6 +93,16 @@ public final class DataPlaneLink implements Outbound {
     List<Envelope> out = new ArrayList<>(held);
     held.clear();
     return out;
+  }
+
+  /** Whether {@code s} is this connection's attached socket (not a second one being refused). */
+  public boolean isCurrent(DataPlaneServer.Session s) {
+    return s != null && s == session;
+  }
+
+  /** Acks a heartbeat that came over the socket, over the socket: main's edge (Artery, TLS) stays quiet while idle. */
+  public void ackOverSocket(HeartbeatAck ack) {
+    session.sendHeartbeatAck(ack);
   }
 
   /** The connection handled one socket envelope. */

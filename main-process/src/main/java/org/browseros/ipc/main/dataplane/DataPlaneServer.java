@@ -22,6 +22,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -35,6 +36,8 @@ import org.browseros.ipc.protocol.IpcException;
 import org.browseros.ipc.protocol.dataplane.DataPlaneOffer;
 import org.browseros.ipc.protocol.dataplane.DataPlaneWire;
 import org.browseros.ipc.protocol.dataplane.FrameSocket;
+import org.browseros.ipc.protocol.session.Heartbeat;
+import org.browseros.ipc.protocol.session.HeartbeatAck;
 import org.browseros.ipc.protocol.session.ToMain;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,7 +53,7 @@ import org.slf4j.LoggerFactory;
  * valid for {@link Settings#tokenTtl}. Anything else closes it. After that the socket's reader
  * thread decodes each frame into the session's queue and tells the connection {@link Arrived} when
  * the queue was idle, holding at most {@link Settings#maxInFlight} envelopes the connection has not
- * processed yet (backpressure onto the socket).
+ * processed yet (backpressure onto the socket). Heartbeat frames skip the queue ({@link Beat}).
  */
 public final class DataPlaneServer implements Extension {
   private static final Logger log = LoggerFactory.getLogger(DataPlaneServer.class);
@@ -77,6 +80,12 @@ public final class DataPlaneServer implements Extension {
    * not once per envelope: while the connection works through one batch the reader queues the next.
    */
   public record Arrived(Session session) implements Event {}
+
+  /**
+   * The renderer heartbeated over the socket: the connection {@link Session#takeHeartbeat takes} the
+   * latest one (heartbeats that came meanwhile are coalesced: at most one is on its way).
+   */
+  public record Beat(Session session) implements Event {}
 
   /** A frame above the limit was skipped unread (counts as processed already). */
   public record Oversize(int length, int limit) implements Event {}
@@ -292,6 +301,9 @@ public final class DataPlaneServer implements Extension {
     // True while an Arrived is on its way to the connection and not yet taken.
     private final AtomicBoolean signalled = new AtomicBoolean();
     private final Arrived arrivedSignal = new Arrived(this);
+    // The latest heartbeat not taken yet; a flood of them costs the connection one message.
+    private final AtomicReference<Heartbeat> heartbeat = new AtomicReference<>();
+    private final Beat beatSignal = new Beat(this);
     private volatile ActorRef<ToMain> connection;
     private final AtomicBoolean authenticated = new AtomicBoolean();
 
@@ -309,6 +321,20 @@ public final class DataPlaneServer implements Extension {
       } catch (IOException e) {
         log.debug("Data-plane write failed: {}", e.getMessage());
       }
+    }
+
+    /** Acks a heartbeat that came over this socket, over this socket. */
+    public void sendHeartbeatAck(HeartbeatAck ack) {
+      try {
+        socket.send(DataPlaneWire.heartbeatAckFrame(ack));
+      } catch (IOException e) {
+        log.debug("Data-plane write failed: {}", e.getMessage());
+      }
+    }
+
+    /** The latest heartbeat read and not taken yet, or null. Called by the connection on {@link Beat}. */
+    public Heartbeat takeHeartbeat() {
+      return heartbeat.getAndSet(null);
     }
 
     /**
@@ -341,6 +367,13 @@ public final class DataPlaneServer implements Extension {
     public void frame(ByteBuffer body) throws IOException, InterruptedException {
       if (connection == null) {
         attach(DataPlaneWire.decodeToken(body));
+        return;
+      }
+      if (DataPlaneWire.kind(body) == DataPlaneWire.KIND_HEARTBEAT) {
+        // Not queued behind envelopes (it only proves the renderer alive), and not counted as one.
+        if (heartbeat.getAndSet(DataPlaneWire.decodeHeartbeat(body)) == null) {
+          connection.tell(beatSignal);
+        }
         return;
       }
       Envelope envelope = DataPlaneWire.decodeEnvelope(body);

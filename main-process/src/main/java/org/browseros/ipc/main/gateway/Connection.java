@@ -180,7 +180,8 @@ public final class Connection extends AbstractBehavior<ToMain> {
         context.getSelf(), settings.heartbeatInterval().toMillis(), resumption.resumeToken(), resumption.mainInstanceId()));
     core.subscribeState(stateAdapter);
     core.subscribeSystemEvents(systemEventAdapter);
-    timers.startTimerWithFixedDelay(CheckHeartbeat.INSTANCE, settings.heartbeatInterval());
+    // Idle CPU: one check when the silence could first exceed the limit, not one per interval.
+    timers.startSingleTimer(CheckHeartbeat.INSTANCE, silenceLimit());
     context.getLog().info("Renderer [{}] connected with capability [{}] on profile [{}]",
         caller.rendererId(), caller.capability(), caller.profileId());
   }
@@ -377,13 +378,28 @@ public final class Connection extends AbstractBehavior<ToMain> {
   }
 
   private Behavior<ToMain> onHeartbeat(Heartbeat heartbeat) {
+    outbound.send(heard(heartbeat));
+    return checkFlow();
+  }
+
+  /** A heartbeat that came over the data plane is acked there: an idle renderer costs no Artery (TLS) traffic. */
+  private Behavior<ToMain> onBeat(DataPlaneServer.Beat beat) {
+    Heartbeat heartbeat = beat.session().takeHeartbeat();
+    if (heartbeat == null || !dataPlane.isCurrent(beat.session())) {
+      return this;
+    }
+    dataPlane.ackOverSocket(heard(heartbeat));
+    return checkFlow();
+  }
+
+  /** Records a heartbeat (liveness, the renderer's progress report) and returns its ack. */
+  private HeartbeatAck heard(Heartbeat heartbeat) {
     lastHeardNanos = System.nanoTime();
     figures.heartbeat(lastHeardNanos);
     // A renderer cannot have processed more than was sent; reports may arrive out of order.
     processed = Math.max(processed, Math.min(heartbeat.processed(), sent));
     publishFigures();
-    outbound.send(new HeartbeatAck(heartbeat.seq(), heartbeat.sentAtNanos()));
-    return checkFlow();
+    return new HeartbeatAck(heartbeat.seq(), heartbeat.sentAtNanos());
   }
 
   private Behavior<ToMain> onGoodbye(Goodbye goodbye) {
@@ -589,14 +605,23 @@ public final class Connection extends AbstractBehavior<ToMain> {
 
   // ---- liveness and shutdown ----------------------------------------------------------------------
 
+  /** A connection silent this long is closed: {@code missed-heartbeats} intervals. */
+  private Duration silenceLimit() {
+    return settings.heartbeatInterval().multipliedBy(settings.missedHeartbeats());
+  }
+
   private Behavior<ToMain> onCheckHeartbeat(CheckHeartbeat check) {
     Duration silence = Duration.ofNanos(System.nanoTime() - lastHeardNanos);
-    if (silence.compareTo(settings.heartbeatInterval().multipliedBy(settings.missedHeartbeats())) > 0) {
+    Duration limit = silenceLimit();
+    if (silence.compareTo(limit) > 0) {
       getContext().getLog().warn("Renderer [{}] silent for [{}] ms: closing its connection",
           caller.rendererId(), silence.toMillis());
       reportDisconnect(Admission.HEARTBEAT_TIMEOUT);
       return Behaviors.stopped();
     }
+    // Next look when this silence would pass the limit if nothing is heard meanwhile: the same bound
+    // (closed within one scheduler tick of it, before: within one interval), about 1/missed the wake-ups.
+    timers.startSingleTimer(CheckHeartbeat.INSTANCE, limit.minus(silence).plusMillis(1));
     return this;
   }
 
@@ -671,6 +696,9 @@ public final class Connection extends AbstractBehavior<ToMain> {
     }
     if (event instanceof DataPlaneServer.Arrived arrived) {
       return onArrived(arrived.session());
+    }
+    if (event instanceof DataPlaneServer.Beat beat) {
+      return onBeat(beat);
     }
     if (event instanceof DataPlaneServer.Oversize oversize) {
       lastHeardNanos = System.nanoTime();

@@ -5,6 +5,8 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import org.browseros.ipc.protocol.Envelope;
 import org.browseros.ipc.protocol.MessageType;
+import org.browseros.ipc.protocol.session.Heartbeat;
+import org.browseros.ipc.protocol.session.HeartbeatAck;
 
 /**
  * The wire format of the local data plane (docs/PERFORMANCE.md): length-prefixed frames on a Unix
@@ -14,11 +16,18 @@ import org.browseros.ipc.protocol.MessageType;
  * so a malformed frame fails on a bound check and never allocates more than the frame.
  *
  * <pre>
- * frame    = int32 length | byte kind | body            (length counts kind + body)
- * TOKEN    = ASCII token bytes
- * ENVELOPE = byte type | int64 timestamp | str channel | str id | str inReplyTo | payload (the rest)
- * str      = uint16 length (0xFFFF = null) | UTF-8 bytes
+ * frame         = int32 length | byte kind | body            (length counts kind + body)
+ * TOKEN         = ASCII token bytes
+ * ENVELOPE      = byte type | int64 timestamp | str channel | str id | str inReplyTo | payload (the rest)
+ * HEARTBEAT     = int64 seq | int64 sentAtNanos | int64 processed      (renderer to main)
+ * HEARTBEAT_ACK = int64 seq | int64 sentAtNanos                        (main to renderer)
+ * str           = uint16 length (0xFFFF = null) | UTF-8 bytes
  * </pre>
+ *
+ * <p>Heartbeats and their acks are frames of their own rather than envelopes: they are no
+ * application message (no channel, no checks, not counted by flow control) and main's reader hands
+ * them to the connection without queueing them behind envelopes. A renderer sends them here once it
+ * switched to the data plane (docs/RELIABILITY.md), so an idle renderer costs no Artery traffic.
  */
 public final class DataPlaneWire {
   private DataPlaneWire() {}
@@ -30,6 +39,8 @@ public final class DataPlaneWire {
 
   public static final byte KIND_TOKEN = 1;
   public static final byte KIND_ENVELOPE = 2;
+  public static final byte KIND_HEARTBEAT = 3;
+  public static final byte KIND_HEARTBEAT_ACK = 4;
   public static final int HEADER_BYTES = 4;
   /** Room for the envelope's own fields above its payload (channel, ids, type, timestamp). */
   public static final int ENVELOPE_OVERHEAD = 64 * 1024;
@@ -76,6 +87,43 @@ public final class DataPlaneWire {
     putStr(frame, inReplyTo);
     frame.put(e.payload()).flip();
     return frame;
+  }
+
+  /** A whole heartbeat frame (length prefix included), ready to write. */
+  public static ByteBuffer heartbeatFrame(Heartbeat heartbeat) {
+    ByteBuffer frame = ByteBuffer.allocate(HEADER_BYTES + 1 + 24);
+    frame.putInt(1 + 24).put(KIND_HEARTBEAT)
+        .putLong(heartbeat.seq()).putLong(heartbeat.sentAtNanos()).putLong(heartbeat.processed()).flip();
+    return frame;
+  }
+
+  /** A whole heartbeat-ack frame (length prefix included), ready to write. */
+  public static ByteBuffer heartbeatAckFrame(HeartbeatAck ack) {
+    ByteBuffer frame = ByteBuffer.allocate(HEADER_BYTES + 1 + 16);
+    frame.putInt(1 + 16).put(KIND_HEARTBEAT_ACK).putLong(ack.seq()).putLong(ack.sentAtNanos()).flip();
+    return frame;
+  }
+
+  /** The kind byte of a frame body, without consuming it. */
+  public static byte kind(ByteBuffer body) throws MalformedFrameException {
+    need(body, 1);
+    return body.get(body.position());
+  }
+
+  /** The heartbeat of a HEARTBEAT frame body (kind byte first). */
+  public static Heartbeat decodeHeartbeat(ByteBuffer body) throws MalformedFrameException {
+    if (body.remaining() != 1 + 24 || body.get() != KIND_HEARTBEAT) {
+      throw new MalformedFrameException("expected a heartbeat frame of 25 bytes");
+    }
+    return new Heartbeat(body.getLong(), body.getLong(), body.getLong());
+  }
+
+  /** The ack of a HEARTBEAT_ACK frame body (kind byte first). */
+  public static HeartbeatAck decodeHeartbeatAck(ByteBuffer body) throws MalformedFrameException {
+    if (body.remaining() != 1 + 16 || body.get() != KIND_HEARTBEAT_ACK) {
+      throw new MalformedFrameException("expected a heartbeat-ack frame of 17 bytes");
+    }
+    return new HeartbeatAck(body.getLong(), body.getLong());
   }
 
   /** The token of a TOKEN frame body (kind byte first). */

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.nio.ByteBuffer;
 import org.browseros.ipc.protocol.Envelope;
 import org.browseros.ipc.protocol.MessageType;
+import org.browseros.ipc.protocol.session.Heartbeat;
+import org.browseros.ipc.protocol.session.HeartbeatAck;
 import org.junit.jupiter.api.Test;
 
 class DataPlaneWireTest {
@@ -27,6 +29,26 @@ class DataPlaneWireTest {
     for (Envelope e : new Envelope[] {request, reply, empty}) {
       assertEquals(e, DataPlaneWire.decodeEnvelope(body(DataPlaneWire.envelopeFrame(e))));
     }
+  }
+
+  @Test
+  void shouldCarryHeartbeatsAndAcksInFramesOfTheirOwn() throws Exception {
+    Heartbeat heartbeat = new Heartbeat(7, -123_456_789L, 1_000_000_000_000L);
+    ByteBuffer beat = body(DataPlaneWire.heartbeatFrame(heartbeat));
+    assertEquals(DataPlaneWire.KIND_HEARTBEAT, DataPlaneWire.kind(beat));
+    assertEquals(heartbeat, DataPlaneWire.decodeHeartbeat(beat));
+    HeartbeatAck ack = new HeartbeatAck(7, -123_456_789L);
+    ByteBuffer acked = body(DataPlaneWire.heartbeatAckFrame(ack));
+    assertEquals(DataPlaneWire.KIND_HEARTBEAT_ACK, DataPlaneWire.kind(acked));
+    assertEquals(ack, DataPlaneWire.decodeHeartbeatAck(acked));
+    // Neither is an envelope, and a truncated or padded one is malformed.
+    assertThrows(DataPlaneWire.MalformedFrameException.class,
+        () -> DataPlaneWire.decodeEnvelope(body(DataPlaneWire.heartbeatFrame(heartbeat))));
+    assertThrows(DataPlaneWire.MalformedFrameException.class,
+        () -> DataPlaneWire.decodeHeartbeat(ByteBuffer.wrap(new byte[] {DataPlaneWire.KIND_HEARTBEAT, 0, 0})));
+    assertThrows(DataPlaneWire.MalformedFrameException.class,
+        () -> DataPlaneWire.decodeHeartbeatAck(ByteBuffer.allocate(18).put(0, DataPlaneWire.KIND_HEARTBEAT_ACK)));
+    assertThrows(DataPlaneWire.MalformedFrameException.class, () -> DataPlaneWire.kind(ByteBuffer.allocate(0)));
   }
 
   @Test
