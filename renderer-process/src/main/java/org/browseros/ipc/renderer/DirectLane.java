@@ -91,6 +91,7 @@ final class DirectLane {
   private volatile FrameSocket socket;
   private volatile long payloadLimit;
   private volatile int readerSession = -1;
+  private volatile boolean heartbeatsOnSocket;
   private volatile ActorRef<ToMain> connection;
   private volatile long heartbeatSeq;
   private volatile boolean heard;
@@ -277,19 +278,40 @@ final class DirectLane {
     }
     heard = true;
     long n = processed.incrementAndGet();
-    ActorRef<ToMain> c = connection;
-    if (n % RendererClient.PROGRESS_EVERY == 0 && c != null) {
-      c.tell(new Heartbeat(heartbeatSeq, System.nanoTime(), n));
+    if (n % RendererClient.PROGRESS_EVERY == 0) {
+      reportProgress(new Heartbeat(heartbeatSeq, System.nanoTime(), n));
     }
     return true;
+  }
+
+  /**
+   * A progress report (main's flow control): on the socket with the heartbeats when they go there,
+   * so that a busy data-plane session costs no Artery round on either side; else over Artery.
+   */
+  void reportProgress(Heartbeat report) {
+    FrameSocket s = socket;
+    if (s != null && heartbeatsOnSocket) {
+      try {
+        s.send(DataPlaneWire.heartbeatFrame(report));
+      } catch (IOException e) {
+        // The socket is closed: the reader reports it and the actor resumes or fails the calls.
+        log.debug("Data-plane progress report failed: {}", e.getMessage());
+      }
+      return;
+    }
+    ActorRef<ToMain> c = connection;
+    if (c != null) {
+      c.tell(report);
+    }
   }
 
   // --- the actor -------------------------------------------------------------------------------
 
   /** On the data plane: callers write to {@code s}, the reader of {@code session} may complete calls. */
-  void open(FrameSocket s, long limit, int session) {
+  void open(FrameSocket s, long limit, int session, boolean heartbeats) {
     payloadLimit = limit;
     readerSession = session;
+    heartbeatsOnSocket = heartbeats;
     socket = s;
   }
 

@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The {@link RendererClient}'s way to main: its connection's Artery ref, and once main offered it
  * and the socket is up, the local data plane (docs/PERFORMANCE.md) for every envelope and for the
- * periodic heartbeats and their acks. Goodbye, the handshake and progress reports stay on Artery.
+ * heartbeats (periodic, and the progress reports every 128 envelopes) and their acks. Goodbye and
+ * the handshake stay on Artery.
  * Used on the client actor's thread only, except the socket's reader, which tells the client (and
  * notes heartbeat acks itself).
  *
@@ -171,7 +172,7 @@ final class MainLink {
     // Main's last envelope over Artery is handled: from here on, the socket in both directions.
     connection.tell(DataPlaneWire.switchMarker());
     switched = true;
-    lane.open(socket, maxPayloadBytes, session);
+    lane.open(socket, maxPayloadBytes, session, heartbeats);
     log.debug("Switched to the data plane");
     List<Envelope> out = new ArrayList<>(held);
     held.clear();

@@ -502,7 +502,7 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
     // Under a flood, report progress more often than once a tick, or main would think us behind.
     long processed = lane.processedOne();
     if (processed % PROGRESS_EVERY == 0) {
-      connection.tell(new Heartbeat(heartbeatSeq, System.nanoTime(), processed));
+      lane.reportProgress(new Heartbeat(heartbeatSeq, System.nanoTime(), processed));
     }
   }
 
