@@ -98,6 +98,8 @@ public final class MainNode implements AutoCloseable {
     try {
       edge = ActorSystem.create(EdgeGuardian.create(), "edge", edgeTransport.withFallback(MainConfig.forSystem(config, "edge")));
       long tEdge = System.nanoTime();
+      // Jackson builds the Hello and Welcome (de)serializers now, before the first renderer's Hello (start-up).
+      org.browseros.ipc.protocol.SessionWarmUp.start(edge);
       String gatewayPath = edge.address() + "/user/gateway";
       if (config.getBoolean("browseros.gateway.data-plane.enabled")) {
         org.browseros.ipc.main.dataplane.DataPlaneServer.get(edge).start(dataDir,

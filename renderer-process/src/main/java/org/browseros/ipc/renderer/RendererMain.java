@@ -59,6 +59,8 @@ public final class RendererMain {
     long tConfig = System.nanoTime();
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "renderer", config);
     long tSystem = System.nanoTime();
+    // Jackson builds the Hello and Welcome (de)serializers now, while Artery connects (start-up).
+    org.browseros.ipc.protocol.SessionWarmUp.start(system);
     ConnectOptions options = ConnectOptions.of(system, gateway, rendererId, secret);
 
     IpcRenderer renderer;
