@@ -33,6 +33,10 @@ import java.util.stream.Collectors;
  *   --variant after
  * </pre>
  *
+ * A variant's {@code home:DIR} runs {@code DIR/scripts/main-process} instead of this checkout's: an
+ * older build side by side with this one (e.g. {@code git archive} of a commit, built with
+ * {@code mvn -o -q -DskipTests package} there).
+ *
  * Per run: spawn → "Gateway up" (main.log), spawn → the ready line (stdout), renderer launch →
  * connected (main.log), then utime+stime of main and its renderers ({@code /proc/<pid>/stat}) and
  * their threads' context switches (wake-ups, {@code /proc/<pid>/task/*}/status) over the idle window, after a settle pause ({@code --settle} seconds after the ready line). {@code --threads} prints where each JVM's idle CPU went,
@@ -176,6 +180,11 @@ public final class StartupIdle {
     Files.createDirectories(dataDir);
     Path mainLog = dataDir.resolve("logs/main.log");
     Files.deleteIfExists(mainLog);
+    for (String option : v.jvmOptions()) {
+      if (option.startsWith("home:")) {
+        script = Path.of(option.substring(5)).toAbsolutePath().resolve("scripts/main-process");
+      }
+    }
     ProcessBuilder pb = new ProcessBuilder(script.toString(), "--data-dir", dataDir.toString(), "--renderers", "2",
         "--edge-port", "0", "--core-port", "0", "--inspector-port", "0");
     pb.environment().put("BROWSEROS_SKIP_BUILD", "1");
@@ -184,7 +193,7 @@ public final class StartupIdle {
       if (option.startsWith("env:")) {
         String[] kv = option.substring(4).split("=", 2);
         pb.environment().put(kv[0], kv[1]);
-      } else {
+      } else if (!option.startsWith("home:")) {
         jvm.add(option);
       }
     }
@@ -220,6 +229,19 @@ public final class StartupIdle {
         if (readyMs < 0) {
           throw new IllegalStateException(v.name() + ": main exited before its ready line; see " + dataDir);
         }
+        // CPU each JVM spent up to the ready line: the start's work, less sensitive to the load than its duration.
+        List<String> startCpu = new ArrayList<>();
+        startCpu.add("main " + cpuTicks(Path.of("/proc", String.valueOf(p.pid()), "stat")) * 1000 / TICKS_PER_SECOND);
+        p.toHandle().children().filter(c -> c.info().arguments()
+                .map(a -> List.of(a).contains("org.browseros.ipc.renderer.RendererMain")).orElse(false))
+            .forEach(c -> {
+              try {
+                startCpu.add("renderer " + cpuTicks(Path.of("/proc", String.valueOf(c.pid()), "stat")) * 1000 / TICKS_PER_SECOND);
+              } catch (IOException e) {
+                // exited
+              }
+            });
+        System.out.println("    CPU ms at the ready line: " + startCpu);
         double mainPct = 0;
         List<Double> rendererPct = new ArrayList<>();
         double mainWakeups = 0;
@@ -281,6 +303,7 @@ public final class StartupIdle {
         Thread.sleep(500); // the async log appender flushes
         long gatewayMs = logOffset(mainLog, "Gateway up at", spawnedAt);
         List<Long> rendererMs = launchToConnected(mainLog);
+        printPhases(dataDir.resolve("logs"), spawnedAt);
         return new Run(gatewayMs, readyMs, rendererMs, mainPct, rendererPct, mainWakeups, rendererWakeups, threadPct,
             threadWakeups, load);
       }
@@ -390,6 +413,26 @@ public final class StartupIdle {
       }
     }
     return -1;
+  }
+
+  /** The start-up phase lines main and the renderers logged in this run ("Start-up"), if their build logs them. */
+  private static void printPhases(Path logs, LocalDateTime since) throws IOException {
+    try (var files = Files.list(logs)) {
+      for (Path log : files.filter(f -> f.getFileName().toString().endsWith(".log")).sorted().toList()) {
+        for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
+          if (!line.contains("Start-up")) {
+            continue;
+          }
+          try {
+            if (!parse(line).isBefore(since)) {
+              System.out.println("    " + line.substring(line.indexOf("Start-up")));
+            }
+          } catch (IllegalStateException e) {
+            // not a log line of its own
+          }
+        }
+      }
+    }
   }
 
   private static List<Long> launchToConnected(Path log) throws IOException {

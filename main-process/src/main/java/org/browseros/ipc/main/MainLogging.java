@@ -26,6 +26,11 @@ public final class MainLogging {
     if (config == null || MainLogging.class.getClassLoader().getResource("logback-test.xml") != null) {
       return;
     }
+    // Usually logback starts right here, with the property already set: configuring it again would
+    // only parse logback.xml a second time (a few hundred ms of main's start on a busy 2-core VM).
+    if (writesTo(context, dataDir.toAbsolutePath().resolve("logs").resolve("main.log"))) {
+      return;
+    }
     try {
       JoranConfigurator configurator = new JoranConfigurator();
       configurator.setContext(context);
@@ -34,5 +39,16 @@ public final class MainLogging {
     } catch (Exception e) {
       System.err.println("Could not configure logging for " + dataDir + ": " + e);
     }
+  }
+
+  /** Whether the production file appender of {@code logback.xml} is in place and writes to {@code file}. */
+  private static boolean writesTo(LoggerContext context, Path file) {
+    var root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    if (root.getAppender("ASYNC_FILE") instanceof ch.qos.logback.classic.AsyncAppender async
+        && async.getAppender("FILE") instanceof ch.qos.logback.core.FileAppender<?> appender
+        && appender.getFile() != null) {
+      return Path.of(appender.getFile()).toAbsolutePath().normalize().equals(file.normalize());
+    }
+    return false;
   }
 }

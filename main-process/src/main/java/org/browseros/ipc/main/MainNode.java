@@ -6,7 +6,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
@@ -45,11 +47,13 @@ public final class MainNode implements AutoCloseable {
   private final String gatewayPath;
   private final Path dataDir;
   private final IpcMonitor monitor;
-  private final InspectorServer inspector;
+  /** Started off the start thread once the renderers connected; completes with null when disabled or failed. */
+  private final CompletableFuture<InspectorServer> inspector;
+  private final AtomicBoolean closing;
 
   private MainNode(Config config, ActorSystem<CoreGuardian.Command> core, ActorSystem<EdgeGuardian.Command> edge,
       IpcMain ipcMain, Admission admission, ConnectionRegistry connections, String gatewayPath, Path dataDir,
-      IpcMonitor monitor, InspectorServer inspector) {
+      IpcMonitor monitor, CompletableFuture<InspectorServer> inspector, AtomicBoolean closing) {
     this.config = config;
     this.core = core;
     this.edge = edge;
@@ -60,6 +64,7 @@ public final class MainNode implements AutoCloseable {
     this.dataDir = dataDir;
     this.monitor = monitor;
     this.inspector = inspector;
+    this.closing = closing;
   }
 
   /** Starts a main process with a fresh {@link IpcMain}. */
@@ -73,6 +78,7 @@ public final class MainNode implements AutoCloseable {
    * {@code ipcMain} before this call are in place before the first renderer connects.
    */
   public static MainNode start(Config config, IpcMain ipcMain) throws Exception {
+    long t0 = System.nanoTime();
     ipcMain.configure(config);
     Path dataDir = Path.of(config.getString("browseros.data-dir"));
     createOwnerOnlyDirectory(dataDir);
@@ -82,12 +88,18 @@ public final class MainNode implements AutoCloseable {
     Path credential = dataDir.resolve(RendererSupervisor.DEVTOOLS_CREDENTIAL_FILE);
     Files.deleteIfExists(credential);
 
+    Config coreTransport = transportConfig(config, dataDir, TransportSecurity.CORE_PREFIX);
+    Config edgeTransport = transportConfig(config, dataDir, "");
+    long tKeys = System.nanoTime();
     ActorSystem<CoreGuardian.Command> core = ActorSystem.create(CoreGuardian.create(config), "core",
-        transportConfig(config, dataDir, TransportSecurity.CORE_PREFIX).withFallback(MainConfig.forSystem(config, "core")));
+        coreTransport.withFallback(MainConfig.forSystem(config, "core")));
+    long tCore = System.nanoTime();
     ActorSystem<EdgeGuardian.Command> edge = null;
     try {
-      edge = ActorSystem.create(EdgeGuardian.create(), "edge",
-          transportConfig(config, dataDir, "").withFallback(MainConfig.forSystem(config, "edge")));
+      edge = ActorSystem.create(EdgeGuardian.create(), "edge", edgeTransport.withFallback(MainConfig.forSystem(config, "edge")));
+      long tEdge = System.nanoTime();
+      // Jackson builds the Hello and Welcome (de)serializers now, before the first renderer's Hello (start-up).
+      org.browseros.ipc.protocol.SessionWarmUp.start(edge);
       String gatewayPath = edge.address() + "/user/gateway";
       if (config.getBoolean("browseros.gateway.data-plane.enabled")) {
         org.browseros.ipc.main.dataplane.DataPlaneServer.get(edge).start(dataDir,
@@ -96,6 +108,7 @@ public final class MainNode implements AutoCloseable {
       CoreGuardian.Started started = AskPattern.<CoreGuardian.Command, CoreGuardian.Started>askWithStatus(core,
               replyTo -> new CoreGuardian.Start(gatewayPath, replyTo), startTimeout, core.scheduler())
           .toCompletableFuture().get(startTimeout.toSeconds(), TimeUnit.SECONDS);
+      long tDomain = System.nanoTime();
       Admission admission = new SupervisorAdmission(started.supervisor(), core.scheduler(), settings.authenticationTimeout());
       IpcMonitor monitor = new IpcMonitor(config.getDuration("browseros.monitor.slow-threshold"));
       monitor.logChannels(config.getStringList("browseros.monitor.log-channels"));
@@ -116,8 +129,16 @@ public final class MainNode implements AutoCloseable {
             return java.util.concurrent.CompletableFuture.completedFuture(org.apache.pekko.Done.getInstance());
           });
       log.info("Gateway up at [{}]", gatewayPath);
-      InspectorServer inspector = startInspector(config, edge, dataDir, monitor, admission, started.domain(), connections);
-      return new MainNode(config, core, edge, ipcMain, admission, connections, gatewayPath, dataDir, monitor, inspector);
+      long tGateway = System.nanoTime();
+      log.info("Start-up (ms): JVM start to MainNode.start {}, key material {}, core system {}, edge system {}, "
+          + "core domain and renderer launch {}, gateway {}; CPU time of the JVM until then {}", sinceJvmStart(t0),
+          millis(t0, tKeys), millis(tKeys, tCore), millis(tCore, tEdge), millis(tEdge, tDomain), millis(tDomain, tGateway),
+          ProcessHandle.current().info().totalCpuDuration().map(Duration::toMillis).orElse(-1L));
+      AtomicBoolean closing = new AtomicBoolean();
+      CompletableFuture<InspectorServer> inspector = startInspector(config, edge, dataDir, monitor, admission,
+          started.domain(), connections, closing);
+      return new MainNode(config, core, edge, ipcMain, admission, connections, gatewayPath, dataDir, monitor, inspector,
+          closing);
     } catch (Exception e) {
       if (edge != null) {
         edge.terminate();
@@ -127,16 +148,44 @@ public final class MainNode implements AutoCloseable {
     }
   }
 
-  /** The state watcher and the inspector; null when disabled or its port is taken (main runs on without it). */
-  private static InspectorServer startInspector(Config config, ActorSystem<EdgeGuardian.Command> edge, Path dataDir,
-      IpcMonitor monitor, Admission admission, org.browseros.ipc.main.ipc.CoreApi core, ConnectionRegistry connections) {
+  /**
+   * The state watcher, then the inspector on a thread of its own once the renderers launched at
+   * start have connected (at most {@code browseros.inspector.await-renderers}): its start (pekko-http
+   * and its TLS defaults, ~1.4 s of CPU on the 2-core VM) competed with the renderers' own start.
+   * Completes with null when disabled or its port is taken (main runs on without it).
+   */
+  private static CompletableFuture<InspectorServer> startInspector(Config config, ActorSystem<EdgeGuardian.Command> edge,
+      Path dataDir, IpcMonitor monitor, Admission admission, org.browseros.ipc.main.ipc.CoreApi core,
+      ConnectionRegistry connections, AtomicBoolean closing) throws IOException {
     var state = new java.util.concurrent.atomic.AtomicReference<>(StateWatcher.View.EMPTY);
     edge.systemActorOf(StateWatcher.create(core, state), "state-watcher", org.apache.pekko.actor.typed.Props.empty());
-    try {
-      Files.deleteIfExists(dataDir.resolve(InspectorServer.URL_FILE));
-      if (!config.getBoolean("browseros.inspector.enabled")) {
-        return null;
+    Files.deleteIfExists(dataDir.resolve(InspectorServer.URL_FILE));
+    CompletableFuture<InspectorServer> started = new CompletableFuture<>();
+    if (!config.getBoolean("browseros.inspector.enabled")) {
+      started.complete(null);
+      return started;
+    }
+    Duration awaitRenderers = config.getDuration("browseros.inspector.await-renderers");
+    Thread thread = new Thread(() -> {
+      try {
+        if (!awaitRenderers.isZero()) {
+          awaitConnected(admission, awaitRenderers, closing);
+        }
+        started.complete(closing.get() ? null : startInspectorNow(config, edge, dataDir, monitor, admission, core,
+            connections, state));
+      } catch (Throwable e) {
+        started.complete(null);
       }
+    }, "inspector-start");
+    thread.setDaemon(true);
+    thread.start();
+    return started;
+  }
+
+  private static InspectorServer startInspectorNow(Config config, ActorSystem<EdgeGuardian.Command> edge, Path dataDir,
+      IpcMonitor monitor, Admission admission, org.browseros.ipc.main.ipc.CoreApi core, ConnectionRegistry connections,
+      java.util.concurrent.atomic.AtomicReference<StateWatcher.View> state) {
+    try {
       Caller caller = new Caller("inspector", config.getString("browseros.renderers.profile"), RendererSupervisor.DEVTOOLS_CAPABILITY);
       InspectorServer inspector = InspectorServer.start(edge, config.getInt("browseros.inspector.port"), dataDir,
           new InspectorServer.Sources(monitor, admission, core, caller, state, connections));
@@ -180,10 +229,26 @@ public final class MainNode implements AutoCloseable {
     }
   }
 
+  private static long millis(long fromNanos, long toNanos) {
+    return (toNanos - fromNanos) / 1_000_000;
+  }
+
+  /** Milliseconds from this JVM's start to {@code nanos} (System.nanoTime), or -1 if unknown. */
+  private static long sinceJvmStart(long nanos) {
+    return ProcessHandle.current().info().startInstant()
+        .map(start -> System.currentTimeMillis() - (System.nanoTime() - nanos) / 1_000_000 - start.toEpochMilli())
+        .orElse(-1L);
+  }
+
   /** Waits until every launched renderer has connected; false if {@code timeout} passed first. */
   public boolean awaitRenderersConnected(Duration timeout) throws InterruptedException {
+    return awaitConnected(admission, timeout, closing);
+  }
+
+  private static boolean awaitConnected(Admission admission, Duration timeout, AtomicBoolean closing)
+      throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
-    while (System.nanoTime() < deadline) {
+    while (System.nanoTime() < deadline && !closing.get()) {
       try {
         RendererList list = admission.renderers().toCompletableFuture().get(5, TimeUnit.SECONDS);
         boolean all = list.renderers().stream()
@@ -230,9 +295,16 @@ public final class MainNode implements AutoCloseable {
     return monitor;
   }
 
-  /** The inspector, if it started. */
+  /** The inspector, if it started; waits for its start (it starts once the renderers connected). */
   public java.util.Optional<InspectorServer> inspector() {
-    return java.util.Optional.ofNullable(inspector);
+    try {
+      return java.util.Optional.ofNullable(inspector.get(60, TimeUnit.SECONDS));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return java.util.Optional.empty();
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      return java.util.Optional.empty();
+    }
   }
 
   public Config config() {
@@ -250,9 +322,8 @@ public final class MainNode implements AutoCloseable {
   /** Stops the edge first (connections close), then the core (the supervisor stops every renderer). */
   @Override
   public void close() {
-    if (inspector != null) {
-      inspector.close();
-    }
+    closing.set(true);
+    inspector().ifPresent(InspectorServer::close);
     edge.terminate();
     awaitTermination(edge);
     core.terminate();

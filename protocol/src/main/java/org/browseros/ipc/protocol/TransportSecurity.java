@@ -52,8 +52,14 @@ public final class TransportSecurity {
       throw new UncheckedIOException("Cannot read the TLS store password in " + tlsDir, e);
     }
     String ssl = "pekko.remote.artery.ssl.config-ssl-engine.";
+    // Artery's own provider with its context built before the first connection (start-up), where a
+    // first connection is sure to come: renderers, consoles and main's edge. Main's core system (its
+    // own key material) is connected only by other main nodes, if ever: it builds on demand.
+    String provider = prefix.isEmpty() ? EagerSslEngineProvider.class.getName()
+        : "org.apache.pekko.remote.artery.tcp.ConfigSSLEngineProvider";
     return ConfigFactory.empty()
         .withValue("pekko.remote.artery.transport", ConfigValueFactory.fromAnyRef("tls-tcp"))
+        .withValue("pekko.remote.artery.ssl.ssl-engine-provider", ConfigValueFactory.fromAnyRef(provider))
         .withValue(ssl + "key-store", ConfigValueFactory.fromAnyRef(tlsDir.resolve(prefix + KEY_STORE).toString()))
         .withValue(ssl + "trust-store", ConfigValueFactory.fromAnyRef(tlsDir.resolve(prefix + TRUST_STORE).toString()))
         .withValue(ssl + "key-store-password", ConfigValueFactory.fromAnyRef(password))

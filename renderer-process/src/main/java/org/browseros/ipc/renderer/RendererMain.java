@@ -41,6 +41,8 @@ public final class RendererMain {
   private RendererMain() {}
 
   public static void main(String[] args) {
+    // Start-up phases (issue 5), logged once connected: this class's static init (logging) ran before.
+    long tMain = System.nanoTime();
     Map<String, String> env = System.getenv();
     String rendererId = env.get(ENV_RENDERER_ID);
     String secret = env.get(ENV_SECRET);
@@ -53,7 +55,12 @@ public final class RendererMain {
     long started = System.currentTimeMillis();
     long pid = ProcessHandle.current().pid();
 
-    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "renderer", RendererConfig.load());
+    com.typesafe.config.Config config = RendererConfig.load();
+    long tConfig = System.nanoTime();
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "renderer", config);
+    long tSystem = System.nanoTime();
+    // Jackson builds the Hello and Welcome (de)serializers now, while Artery connects (start-up).
+    org.browseros.ipc.protocol.SessionWarmUp.start(system);
     ConnectOptions options = ConnectOptions.of(system, gateway, rendererId, secret);
 
     IpcRenderer renderer;
@@ -67,6 +74,8 @@ public final class RendererMain {
       return;
     }
 
+    long tWelcome = System.nanoTime();
+    long cpuMillis = ProcessHandle.current().info().totalCpuDuration().map(java.time.Duration::toMillis).orElse(-1L);
     renderer.handle(RendererChannels.RENDERER_INFO, query -> new RendererChannels.RendererStatus(
         renderer.rendererId(), pid, renderer.state().version(), System.currentTimeMillis() - started));
 
@@ -105,6 +114,10 @@ public final class RendererMain {
     System.out.flush();
     log.info("renderer [{}] connected (pid {}, jvm {})", renderer.rendererId(), pid,
         ManagementFactory.getRuntimeMXBean().getName());
+    log.info("Start-up of renderer [{}] (ms): JVM start to main() {} (JVM, logging), config {}, actor system {}, "
+        + "Hello to Welcome {} (TLS, handshake, authentication); CPU time of the JVM until then {}", renderer.rendererId(),
+        sinceJvmStart(tMain), (tConfig - tMain) / 1_000_000, (tSystem - tConfig) / 1_000_000,
+        (tWelcome - tSystem) / 1_000_000, cpuMillis);
   }
 
   /**
@@ -145,6 +158,13 @@ public final class RendererMain {
       System.exit(status);
     }, "renderer-exit");
     t.start();
+  }
+
+  /** Milliseconds from this JVM's start (as the OS tells, 10 ms resolution) to {@code nanos}, or -1. */
+  private static long sinceJvmStart(long nanos) {
+    return ProcessHandle.current().info().startInstant()
+        .map(start -> System.currentTimeMillis() - (System.nanoTime() - nanos) / 1_000_000 - start.toEpochMilli())
+        .orElse(-1L);
   }
 
   private static boolean isBlank(String s) {

@@ -54,6 +54,8 @@ final class MainFixture implements AutoCloseable {
       fixture.close();
       throw new IllegalStateException("Renderers did not connect in time: " + node.renderers());
     }
+    // The inspector starts once the renderers connected, off main's start thread: wait for it too.
+    node.inspector();
     return fixture;
   }
 
