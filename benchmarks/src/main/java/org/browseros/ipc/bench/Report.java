@@ -156,13 +156,13 @@ public final class Report {
     if (dataPlane.isPresent() && uds.isPresent()) {
       double r = dataPlane.get().p50() / uds.get().p50();
       t.add(new Target("our layers ≤ 15% over their transport: data plane vs the Unix socket floor (100 B p50)",
-          String.format("+%.0f%%", (r - 1) * 100), r <= 1.15));
+          String.format("%+.0f%%", (r - 1) * 100), r <= 1.15));
     }
     Optional<Latency> artery = find(Bench.ECHO_ARTERY, 100);
     if (artery.isPresent() && raw.isPresent()) {
       double r = artery.get().p50() / raw.get().p50();
       t.add(new Target("our layers ≤ 15% over their transport: Artery path vs raw Artery (100 B p50)",
-          String.format("+%.0f%%", (r - 1) * 100), r <= 1.15));
+          String.format("%+.0f%%", (r - 1) * 100), r <= 1.15));
     }
     return t;
   }
