@@ -65,8 +65,8 @@ public class EagerSslEngineProvider extends ConfigSSLEngineProvider {
     }
   }
 
-  /** Drives both engines until neither handshakes any more; bounded. */
-  private static void handshake(SSLEngine client, SSLEngine server) throws Exception {
+  /** Drives a client and a server engine, in memory, until neither handshakes any more; bounded. */
+  public static void handshake(SSLEngine client, SSLEngine server) throws Exception {
     int size = Math.max(client.getSession().getPacketBufferSize(), server.getSession().getPacketBufferSize());
     ByteBuffer toServer = ByteBuffer.allocate(size * 4);
     ByteBuffer toClient = ByteBuffer.allocate(size * 4);

@@ -289,20 +289,25 @@ final class DirectLane {
    * so that a busy data-plane session costs no Artery round on either side; else over Artery.
    */
   void reportProgress(Heartbeat report) {
-    FrameSocket s = socket;
-    if (s != null && heartbeatsOnSocket) {
-      try {
-        s.send(DataPlaneWire.heartbeatFrame(report));
-      } catch (IOException e) {
-        // The socket is closed: the reader reports it and the actor resumes or fails the calls.
-        log.debug("Data-plane progress report failed: {}", e.getMessage());
-      }
-      return;
-    }
     ActorRef<ToMain> c = connection;
-    if (c != null) {
+    if (!heartbeatOnSocket(report) && c != null) {
       c.tell(report);
     }
+  }
+
+  /** Sends a heartbeat (periodic or progress) on the socket if heartbeats go there now; false: they do not. */
+  boolean heartbeatOnSocket(Heartbeat heartbeat) {
+    FrameSocket s = socket;
+    if (s == null || !heartbeatsOnSocket) {
+      return false;
+    }
+    try {
+      s.send(DataPlaneWire.heartbeatFrame(heartbeat));
+    } catch (IOException e) {
+      // The socket is closed: the reader reports it and the client treats the connection as lost.
+      log.debug("Data-plane heartbeat failed: {}", e.getMessage());
+    }
+    return true;
   }
 
   // --- the actor -------------------------------------------------------------------------------

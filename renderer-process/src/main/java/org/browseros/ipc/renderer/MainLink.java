@@ -132,16 +132,8 @@ final class MainLink {
    * the caller sends it over Artery.
    */
   boolean heartbeat(Heartbeat heartbeat) {
-    if (!switched || !heartbeats) {
-      return false;
-    }
-    try {
-      socket.send(DataPlaneWire.heartbeatFrame(heartbeat));
-    } catch (IOException e) {
-      // The socket is closed: the reader reports it and the client treats the connection as lost.
-      log.debug("Data-plane heartbeat failed: {}", e.getMessage());
-    }
-    return true;
+    // The lane has the socket exactly while switched (open at the switch, closed on reset).
+    return lane.heartbeatOnSocket(heartbeat);
   }
 
   /** Whether main acked a heartbeat over the data plane since the last call. */

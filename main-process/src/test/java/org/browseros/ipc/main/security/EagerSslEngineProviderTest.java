@@ -7,12 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLEngine;
-import javax.net.ssl.SSLEngineResult.HandshakeStatus;
 import javax.net.ssl.SSLException;
 import org.apache.pekko.actor.ActorSystem;
 import org.browseros.ipc.protocol.EagerSslEngineProvider;
@@ -56,7 +54,7 @@ class EagerSslEngineProviderTest {
 
     SSLEngine client = renderer.createClientSSLEngine("127.0.0.1", 25520);
     SSLEngine server = edge.createServerSSLEngine("127.0.0.1", 25520);
-    handshake(client, server);
+    EagerSslEngineProvider.handshake(client, server);
     assertEquals("TLSv1.3", client.getSession().getProtocol());
     assertTrue(server.getNeedClientAuth(), "mutual authentication");
     assertEquals(1, server.getSession().getPeerCertificates().length, "the server saw the client's certificate");
@@ -71,7 +69,7 @@ class EagerSslEngineProviderTest {
     edge.ready().get(30, TimeUnit.SECONDS);
     stranger.ready().get(30, TimeUnit.SECONDS);
 
-    assertThrows(SSLException.class, () -> handshake(stranger.createClientSSLEngine("127.0.0.1", 25520),
+    assertThrows(SSLException.class, () -> EagerSslEngineProvider.handshake(stranger.createClientSSLEngine("127.0.0.1", 25520),
         edge.createServerSSLEngine("127.0.0.1", 25520)));
   }
 
@@ -90,44 +88,5 @@ class EagerSslEngineProviderTest {
     system = ActorSystem.create("tls", tls.withFallback(ConfigFactory.parseString("pekko.actor.provider = local"))
         .withFallback(ConfigFactory.load()));
     return system;
-  }
-
-  private static void handshake(SSLEngine client, SSLEngine server) throws Exception {
-    ByteBuffer toServer = ByteBuffer.allocate(1 << 17);
-    ByteBuffer toClient = ByteBuffer.allocate(1 << 17);
-    ByteBuffer app = ByteBuffer.allocate(1 << 17);
-    client.beginHandshake();
-    server.beginHandshake();
-    for (int i = 0; i < 200; i++) {
-      boolean clientDone = step(client, toServer, toClient, app);
-      boolean serverDone = step(server, toClient, toServer, app);
-      if (clientDone && serverDone) {
-        return;
-      }
-    }
-    throw new AssertionError("handshake did not finish");
-  }
-
-  private static boolean step(SSLEngine engine, ByteBuffer out, ByteBuffer in, ByteBuffer app) throws Exception {
-    HandshakeStatus status = engine.getHandshakeStatus();
-    switch (status) {
-      case NEED_WRAP -> engine.wrap(ByteBuffer.allocate(0), out);
-      case NEED_UNWRAP, NEED_UNWRAP_AGAIN -> {
-        in.flip();
-        app.clear();
-        engine.unwrap(in, app);
-        in.compact();
-      }
-      case NEED_TASK -> {
-        Runnable task;
-        while ((task = engine.getDelegatedTask()) != null) {
-          task.run();
-        }
-      }
-      default -> {
-        return true;
-      }
-    }
-    return false;
   }
 }
