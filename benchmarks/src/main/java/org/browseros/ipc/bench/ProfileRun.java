@@ -42,7 +42,8 @@ public final class ProfileRun {
         System.out.println(cmd + " -> " + r);
         if (r.has("nanos") && r.has("received")) {
           // CPU per event (warm-up included) is steadier than the rate on a shared machine.
-          double n = r.get("received").asDouble() * (cmd.split("_").length > 4 ? 2 : 1);
+          String[] parts = cmd.split("_");
+          double n = r.get("received").asDouble() + (parts.length > 4 ? Double.parseDouble(parts[4]) : 0);
           double us = 1e6 / ProcStat.TICKS_PER_SECOND;
           System.out.printf("  %.0f msgs/s, CPU per event: main %.2f us, client %.2f us%n",
               r.get("received").asDouble() * 1e9 / r.get("nanos").asDouble(), mainTicks * us / n, clientTicks * us / n);
