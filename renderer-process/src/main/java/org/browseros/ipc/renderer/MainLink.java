@@ -80,7 +80,7 @@ final class MainLink {
     this.maxQueuedBytes = c.getBytes("max-queued-bytes");
     this.maxInFlight = c.getInt("max-in-flight");
     this.inFlight = new Semaphore(maxInFlight);
-    this.arteryPartBytes = (int) (config.getBytes("pekko.remote.artery.advanced.maximum-frame-size") / 2);
+    this.arteryPartBytes = EnvelopePart.partBytes(config);
   }
 
   /** Welcomed: Artery is the way to main; ask for the data plane if it is enabled. */
@@ -120,11 +120,6 @@ final class MainLink {
     } else {
       connection.tell(envelope);
     }
-  }
-
-  /** The largest part (and, below that, envelope payload) Artery takes from main: its frame size. */
-  int arteryFrameBytes() {
-    return arteryPartBytes * 2;
   }
 
   /**

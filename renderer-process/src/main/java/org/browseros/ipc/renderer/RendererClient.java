@@ -283,7 +283,7 @@ public final class RendererClient extends AbstractBehavior<RendererClient.Comman
   private void connected(Welcome w) {
     welcome = w;
     // Parts of an envelope from the connection before belong to nothing now.
-    parts = new Reassembly((int) Math.min(Integer.MAX_VALUE, maxPayloadBytes), link.arteryFrameBytes(), 2);
+    parts = Reassembly.overArtery(maxPayloadBytes, getContext().getSystem().settings().config());
     phase = Phase.CONNECTED;
     connection = w.connection();
     link.welcomed(connection);

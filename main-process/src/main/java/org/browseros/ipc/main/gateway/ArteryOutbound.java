@@ -1,6 +1,5 @@
 package org.browseros.ipc.main.gateway;
 
-import com.typesafe.config.Config;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.browseros.ipc.protocol.Envelope;
 import org.browseros.ipc.protocol.parts.EnvelopePart;
@@ -18,11 +17,6 @@ public record ArteryOutbound(ActorRef<ToRenderer> renderer, int partBytes) imple
 
   public ArteryOutbound(ActorRef<ToRenderer> renderer) {
     this(renderer, DEFAULT_PART_BYTES);
-  }
-
-  /** Parts of half the system's Artery frame: room for the part's own header and serialization. */
-  public static int partBytes(Config systemConfig) {
-    return (int) (systemConfig.getBytes("pekko.remote.artery.advanced.maximum-frame-size") / 2);
   }
 
   @Override

@@ -168,8 +168,7 @@ public final class Connection extends AbstractBehavior<ToMain> {
     this.stateAdapter = context.messageAdapter(StateSync.class, StateUpdated::new);
     this.systemEventAdapter = context.messageAdapter(SystemEvent.class, SystemEventPublished::new);
     this.guard = new ChannelGuard(caller, settings.security());
-    this.parts = new Reassembly(settings.maxPayloadBytes(),
-        (int) context.getSystem().settings().config().getBytes("pekko.remote.artery.advanced.maximum-frame-size").longValue(), 2);
+    this.parts = Reassembly.overArtery(settings.maxPayloadBytes(), context.getSystem().settings().config());
     if (guard.capability().isEmpty()) {
       context.getLog().warn("Renderer [{}] has capability [{}], which config does not define: it can do nothing",
           caller.rendererId(), caller.capability());

@@ -17,6 +17,7 @@ import org.browseros.ipc.main.monitor.MessageTap;
 import org.browseros.ipc.protocol.ErrorCode;
 import org.browseros.ipc.protocol.IpcError;
 import org.browseros.ipc.protocol.IpcException;
+import org.browseros.ipc.protocol.parts.EnvelopePart;
 import org.browseros.ipc.protocol.session.Hello;
 import org.browseros.ipc.protocol.session.Refused;
 import org.browseros.ipc.protocol.session.ToGateway;
@@ -135,7 +136,7 @@ public final class Gateway extends AbstractBehavior<ToGateway> {
     String name = "connection-" + HexFormat.of().formatHex(nextToken());
     ActorRef<ToMain> connection = getContext().spawn(
         Connection.create(caller, new ArteryOutbound(authenticated.hello().renderer(),
-            ArteryOutbound.partBytes(getContext().getSystem().settings().config())), core, ipcMain, admission, settings, tap,
+            EnvelopePart.partBytes(getContext().getSystem().settings().config())), core, ipcMain, admission, settings, tap,
             new Resumption(token, mainInstanceId, requests)),
         name);
     getContext().watchWith(connection, new ConnectionStopped(caller.rendererId(), connection,

@@ -1,5 +1,6 @@
 package org.browseros.ipc.main.gateway;
 
+import static org.browseros.ipc.main.gateway.RawDataPlane.write;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -27,12 +28,9 @@ import org.browseros.ipc.protocol.ErrorCode;
 import org.browseros.ipc.protocol.IpcError;
 import org.browseros.ipc.protocol.MessageType;
 import org.browseros.ipc.protocol.PayloadCodec;
-import org.browseros.ipc.protocol.dataplane.DataPlaneOffer;
 import org.browseros.ipc.protocol.dataplane.DataPlaneWire;
-import org.browseros.ipc.protocol.dataplane.FrameSocket;
 import org.browseros.ipc.protocol.session.ToMain;
 import org.browseros.ipc.protocol.session.ToRenderer;
-import org.browseros.ipc.protocol.session.Welcome;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -80,40 +78,15 @@ class ConnectionBatchTest {
   private SocketChannel switched(String capability) throws IOException {
     ActorRef<ToMain> connection = testKit.spawn(Connection.create(new Caller("renderer-1", "default", capability),
         new ArteryOutbound(artery.getRef()), new TestCore(), ipcMain, new TestAdmission(), SETTINGS));
-    artery.expectMessageClass(Welcome.class);
-    Envelope open = Envelope.command(DataPlaneWire.OPEN, new byte[0]);
-    connection.tell(open);
-    Envelope offerReply = artery.expectMessageClass(Envelope.class);
-    assertEquals(open.id(), offerReply.inReplyTo());
-    DataPlaneOffer offer = PayloadCodec.decode(offerReply.payload(), DataPlaneOffer.class);
-    SocketChannel socket = FrameSocket.connect(Path.of(offer.path()));
-    write(socket, DataPlaneWire.tokenFrame(offer.token()));
-    assertEquals(DataPlaneWire.SWITCH, artery.expectMessageClass(Envelope.class).channel());
-    connection.tell(DataPlaneWire.switchMarker());
-    return socket;
-  }
-
-  private static void write(SocketChannel socket, ByteBuffer bytes) throws IOException {
-    while (bytes.hasRemaining()) {
-      socket.write(bytes);
-    }
+    return RawDataPlane.switched(connection, artery);
   }
 
   private static Envelope read(SocketChannel socket) throws IOException {
-    socket.configureBlocking(true);
-    ByteBuffer header = ByteBuffer.allocate(4);
-    while (header.hasRemaining()) {
-      if (socket.read(header) < 0) {
-        throw new IOException("closed");
-      }
+    ByteBuffer body = RawDataPlane.readFrame(socket);
+    if (body == null) {
+      throw new IOException("closed");
     }
-    ByteBuffer body = ByteBuffer.allocate(header.flip().getInt());
-    while (body.hasRemaining()) {
-      if (socket.read(body) < 0) {
-        throw new IOException("closed");
-      }
-    }
-    return DataPlaneWire.decodeEnvelope(body.flip());
+    return DataPlaneWire.decodeEnvelope(body);
   }
 
   private static IpcError error(Envelope reply) {

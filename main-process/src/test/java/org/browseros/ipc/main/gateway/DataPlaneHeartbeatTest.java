@@ -1,5 +1,7 @@
 package org.browseros.ipc.main.gateway;
 
+import static org.browseros.ipc.main.gateway.RawDataPlane.write;
+import static org.browseros.ipc.main.gateway.RawDataPlane.readFrame;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -26,14 +28,11 @@ import org.browseros.ipc.main.ipc.IpcMain;
 import org.browseros.ipc.protocol.Channel;
 import org.browseros.ipc.protocol.Envelope;
 import org.browseros.ipc.protocol.PayloadCodec;
-import org.browseros.ipc.protocol.dataplane.DataPlaneOffer;
 import org.browseros.ipc.protocol.dataplane.DataPlaneWire;
-import org.browseros.ipc.protocol.dataplane.FrameSocket;
 import org.browseros.ipc.protocol.session.Heartbeat;
 import org.browseros.ipc.protocol.session.HeartbeatAck;
 import org.browseros.ipc.protocol.session.ToMain;
 import org.browseros.ipc.protocol.session.ToRenderer;
-import org.browseros.ipc.protocol.session.Welcome;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -87,39 +86,7 @@ class DataPlaneHeartbeatTest {
     ipcMain.handle(ECHO, (event, payload) -> payload);
     connection = testKit.spawn(Connection.create(new Caller("renderer-1", "default", "shell"),
         new ArteryOutbound(artery.getRef()), new TestCore(), ipcMain, admission, SETTINGS));
-    artery.expectMessageClass(Welcome.class);
-    Envelope open = Envelope.command(DataPlaneWire.OPEN, new byte[0]);
-    connection.tell(open);
-    DataPlaneOffer offer = PayloadCodec.decode(artery.expectMessageClass(Envelope.class).payload(), DataPlaneOffer.class);
-    SocketChannel socket = FrameSocket.connect(Path.of(offer.path()));
-    write(socket, DataPlaneWire.tokenFrame(offer.token()));
-    assertEquals(DataPlaneWire.SWITCH, artery.expectMessageClass(Envelope.class).channel());
-    connection.tell(DataPlaneWire.switchMarker());
-    return socket;
-  }
-
-  private static synchronized void write(SocketChannel socket, ByteBuffer bytes) throws IOException {
-    while (bytes.hasRemaining()) {
-      socket.write(bytes);
-    }
-  }
-
-  /** The next frame's body; null at EOF. */
-  private static ByteBuffer readFrame(SocketChannel socket) throws IOException {
-    socket.configureBlocking(true);
-    ByteBuffer header = ByteBuffer.allocate(4);
-    while (header.hasRemaining()) {
-      if (socket.read(header) < 0) {
-        return null;
-      }
-    }
-    ByteBuffer body = ByteBuffer.allocate(header.flip().getInt());
-    while (body.hasRemaining()) {
-      if (socket.read(body) < 0) {
-        return null;
-      }
-    }
-    return body.flip();
+    return RawDataPlane.switched(connection, artery);
   }
 
   @Test

@@ -1,5 +1,6 @@
 package org.browseros.ipc.protocol.parts;
 
+import com.typesafe.config.Config;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -29,6 +30,16 @@ public record EnvelopePart(
 
   public EnvelopePart {
     bytes = bytes == null ? new byte[0] : bytes;
+  }
+
+  /** Artery's frame size in an actor system's config: no part (or message) above it arrives. */
+  public static int arteryFrameBytes(Config systemConfig) {
+    return (int) Math.min(Integer.MAX_VALUE, systemConfig.getBytes("pekko.remote.artery.advanced.maximum-frame-size"));
+  }
+
+  /** The part size a sender uses: half of its Artery frame, room for the part's header and serialization. */
+  public static int partBytes(Config systemConfig) {
+    return arteryFrameBytes(systemConfig) / 2;
   }
 
   /** The envelope in parts of at most {@code partSize} payload bytes; one part per slice, in order. */

@@ -1,5 +1,6 @@
 package org.browseros.ipc.protocol.parts;
 
+import com.typesafe.config.Config;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -46,6 +47,11 @@ public final class Reassembly {
   private final int maxPartBytes;
   private final int maxOpen;
   private final Map<String, Open> open = new LinkedHashMap<>();
+
+  /** For one peer over Artery: parts up to this system's frame size, at most 2 envelopes in progress. */
+  public static Reassembly overArtery(long maxPayloadBytes, Config systemConfig) {
+    return new Reassembly((int) Math.min(Integer.MAX_VALUE, maxPayloadBytes), EnvelopePart.arteryFrameBytes(systemConfig), 2);
+  }
 
   public Reassembly(int maxPayloadBytes, int maxPartBytes, int maxOpen) {
     this.maxPayloadBytes = maxPayloadBytes;
