@@ -1,5 +1,6 @@
 package org.browseros.ipc.protocol;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -8,7 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.Map;
 import org.browseros.ipc.protocol.navigation.Navigate;
 import org.browseros.ipc.protocol.navigation.NavigateBack;
@@ -119,5 +122,33 @@ class PayloadCodecTest {
     JsonNode json = PayloadCodec.toTree(new WindowUpdate("w1", null, null, WindowState.MINIMIZED, null));
     assertEquals("minimized", json.get("state").asText());
     assertTrue(json.get("title") == null, "absent optional fields are omitted");
+  }
+
+  /** A payload whose second field cannot be read: its encode fails half-way through the object. */
+  record HalfWritten(String first, String second) {
+    @Override
+    public String second() {
+      throw new IllegalStateException("unreadable");
+    }
+  }
+
+  @Test
+  void shouldEncodeEachPayloadAsItsOwnCborItemWhenTheEncoderIsReused() {
+    // {"tabId": "t1"}: an indefinite-length map (bf .. ff), text key and value (RFC 8949).
+    byte[] tabDelete = HexFormat.of().parseHex("bf657461624964627431ff");
+    assertArrayEquals(tabDelete, PayloadCodec.encodeUncompressed(new TabDelete("t1")));
+    assertArrayEquals(tabDelete, PayloadCodec.encodeUncompressed(new TabDelete("t1")), "second use of this thread's encoder");
+
+    byte[] large = PayloadCodec.encodeUncompressed(PayloadCodec.parseJson("{\"text\":\"" + "x".repeat(1 << 20) + "\"}"));
+    assertEquals(1 << 20, PayloadCodec.toJson(large).get("text").asText().length());
+    assertArrayEquals(tabDelete, PayloadCodec.encodeUncompressed(new TabDelete("t1")), "after a payload larger than the kept buffer");
+
+    IpcException failed = assertThrows(IpcException.class, () -> PayloadCodec.encodeUncompressed(new HalfWritten("a", "b")));
+    assertEquals(ErrorCode.INTERNAL, failed.code());
+    assertArrayEquals(tabDelete, PayloadCodec.encodeUncompressed(new TabDelete("t1")), "after an encode failed half-way");
+
+    WindowInfo window = new WindowInfo("w1", "T", Bounds.DEFAULT, WindowState.FULLSCREEN, false, List.of("t1"));
+    byte[] onAnotherThread = CompletableFuture.supplyAsync(() -> PayloadCodec.encodeUncompressed(window)).join();
+    assertArrayEquals(onAnotherThread, PayloadCodec.encodeUncompressed(window));
   }
 }

@@ -1,9 +1,11 @@
 package org.browseros.ipc.protocol.dataplane;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.ByteBuffer;
+import java.util.HexFormat;
 import org.browseros.ipc.protocol.Envelope;
 import org.browseros.ipc.protocol.MessageType;
 import org.browseros.ipc.protocol.session.Heartbeat;
@@ -26,9 +28,18 @@ class DataPlaneWireTest {
     Envelope request = Envelope.command("app:echo", new byte[] {1, 2, 3});
     Envelope reply = request.reply(new byte[100_000]);
     Envelope empty = new Envelope("ü:ß", MessageType.SYSTEM_EVENT, new byte[0], 0, "id", null);
-    for (Envelope e : new Envelope[] {request, reply, empty}) {
+    Envelope wide = new Envelope("app:\uD83D\uDE00", MessageType.EVENT, new byte[] {9}, -1, "é-1", "\u4E2D");
+    for (Envelope e : new Envelope[] {request, reply, empty, wide}) {
       assertEquals(e, DataPlaneWire.decodeEnvelope(body(DataPlaneWire.envelopeFrame(e))));
     }
+  }
+
+  @Test
+  void shouldLayOutAnEnvelopeFrameAsDocumented() {
+    Envelope e = new Envelope("a:b", MessageType.values()[1], new byte[] {(byte) 0xA0}, 0x0102030405060708L, "é", null);
+    byte[] frame = DataPlaneWire.envelopeFrame(e).array();
+    assertArrayEquals(HexFormat.of().parseHex(
+        "00000016" + "02" + "01" + "0102030405060708" + "0003613a62" + "0002c3a9" + "ffff" + "a0"), frame);
   }
 
   @Test
