@@ -17,7 +17,8 @@ import org.browseros.ipc.main.ipc.IpcMain;
  * A main process and one bench client, for profiling one path at a time (JFR, jstack): runs the
  * bench client commands given as arguments ({@code _} for a space), e.g.
  * {@code events_100_1000000_1024 echo_100_20000_50000}, and prints each result. The client gets
- * {@code -Dclientopts=...} as extra JVM options, {@code -Drenderers=N} launches N renderers.
+ * {@code -Dclientopts=...} as extra JVM options, {@code -Drenderers=N} launches N renderers (their
+ * start-up lines are printed at the end).
  */
 public final class ProfileRun {
   public static void main(String[] args) throws Exception {
@@ -51,8 +52,17 @@ public final class ProfileRun {
       }
     } finally {
       main.close();
+      printRendererStartups(work);
       Bench.deleteQuietly(work);
     }
     System.exit(0);
+  }
+
+  private static void printRendererStartups(Path work) throws java.io.IOException {
+    try (var files = Files.walk(work)) {
+      for (Path log : files.filter(p -> p.getFileName().toString().matches("renderer-\\d+\\.log")).sorted().toList()) {
+        Files.readAllLines(log).stream().filter(l -> l.contains("Start-up of renderer")).forEach(System.out::println);
+      }
+    }
   }
 }

@@ -55,6 +55,7 @@ final class MainLink {
   private final int maxPayloadBytes;
   private final int maxFrame;
   private final long maxQueuedBytes;
+  private final long sendWindow;
   private final int maxInFlight;
   private final int arteryPartBytes;
   // Per socket: a reader of an abandoned socket must not take the permits of the next one.
@@ -78,6 +79,7 @@ final class MainLink {
     this.maxPayloadBytes = (int) Math.min(Integer.MAX_VALUE - DataPlaneWire.ENVELOPE_OVERHEAD, c.getBytes("max-payload-size"));
     this.maxFrame = maxPayloadBytes + DataPlaneWire.ENVELOPE_OVERHEAD;
     this.maxQueuedBytes = c.getBytes("max-queued-bytes");
+    this.sendWindow = Math.min(c.getBytes("send-window"), maxQueuedBytes);
     this.maxInFlight = c.getInt("max-in-flight");
     this.inFlight = new Semaphore(maxInFlight);
     this.arteryPartBytes = EnvelopePart.partBytes(config);
@@ -183,7 +185,7 @@ final class MainLink {
   private void connect(byte[] payload) {
     try {
       DataPlaneOffer offer = PayloadCodec.decode(payload, DataPlaneOffer.class);
-      FrameSocket s = new FrameSocket(FrameSocket.connect(Path.of(offer.path())), maxFrame, maxQueuedBytes);
+      FrameSocket s = new FrameSocket(FrameSocket.connect(Path.of(offer.path())), maxFrame, maxQueuedBytes, sendWindow);
       s.start("dataplane-reader", new Reader(session, inFlight));
       s.send(DataPlaneWire.tokenFrame(offer.token()));
       socket = s;

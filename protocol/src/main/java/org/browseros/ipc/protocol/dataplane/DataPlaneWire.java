@@ -76,27 +76,22 @@ public final class DataPlaneWire {
 
   /**
    * A whole frame (length prefix included), ready to write. Built in a plain array: a renderer's
-   * C1-only JIT runs a ByteBuffer's typed puts and a String's encoder as calls, which made this
-   * a sixth of a small send's CPU. Channel names and ids are ASCII, so they are copied as they are.
+   * C1-only JIT runs a ByteBuffer's typed puts as calls (checks included) rather than stores.
    */
-  @SuppressWarnings("deprecation") // String.getBytes(int, int, byte[], int): the ASCII copy, exact for ASCII
   public static ByteBuffer envelopeFrame(Envelope e) {
-    String channel = e.channel();
-    String id = e.id();
-    String inReplyTo = e.inReplyTo();
-    byte[] channelUtf8 = isAscii(channel) ? null : utf8(channel);
-    byte[] idUtf8 = isAscii(id) ? null : utf8(id);
-    byte[] inReplyToUtf8 = isAscii(inReplyTo) ? null : utf8(inReplyTo);
+    byte[] channel = utf8(e.channel());
+    byte[] id = utf8(e.id());
+    byte[] inReplyTo = utf8(e.inReplyTo());
     byte[] payload = e.payload();
-    int body = 1 + 1 + 8 + str(channel, channelUtf8) + str(id, idUtf8) + str(inReplyTo, inReplyToUtf8) + payload.length;
+    int body = 1 + 1 + 8 + str(channel) + str(id) + str(inReplyTo) + payload.length;
     byte[] frame = new byte[HEADER_BYTES + body];
     int p = putInt(frame, 0, body);
     frame[p++] = KIND_ENVELOPE;
     frame[p++] = (byte) e.type().ordinal();
     p = putLong(frame, p, e.timestamp());
-    p = putStr(frame, p, channel, channelUtf8);
-    p = putStr(frame, p, id, idUtf8);
-    p = putStr(frame, p, inReplyTo, inReplyToUtf8);
+    p = putStr(frame, p, channel);
+    p = putStr(frame, p, id);
+    p = putStr(frame, p, inReplyTo);
     System.arraycopy(payload, 0, frame, p, payload.length);
     return ByteBuffer.wrap(frame);
   }
@@ -170,19 +165,10 @@ public final class DataPlaneWire {
     return new Envelope(channel, TYPES[type], payload, timestamp, id, inReplyTo);
   }
 
-  private static boolean isAscii(String s) {
-    if (s == null) {
-      return true;
-    }
-    for (int i = 0, n = s.length(); i < n; i++) {
-      if (s.charAt(i) >= 0x80) {
-        return false;
-      }
-    }
-    return s.length() < NULL_STRING;
-  }
-
   private static byte[] utf8(String s) {
+    if (s == null) {
+      return null;
+    }
     byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
     if (bytes.length >= NULL_STRING) {
       throw new IllegalArgumentException("envelope field of " + bytes.length + " bytes");
@@ -190,24 +176,17 @@ public final class DataPlaneWire {
     return bytes;
   }
 
-  /** Wire bytes of a field: its length, then its UTF-8 ({@code utf8}, or the string itself when ASCII). */
-  private static int str(String s, byte[] utf8) {
-    return 2 + (s == null ? 0 : utf8 == null ? s.length() : utf8.length);
+  private static int str(byte[] bytes) {
+    return 2 + (bytes == null ? 0 : bytes.length);
   }
 
-  @SuppressWarnings("deprecation")
-  private static int putStr(byte[] frame, int p, String s, byte[] utf8) {
-    if (s == null) {
+  private static int putStr(byte[] frame, int p, byte[] bytes) {
+    if (bytes == null) {
       return putShort(frame, p, NULL_STRING);
     }
-    if (utf8 == null) {
-      p = putShort(frame, p, s.length());
-      s.getBytes(0, s.length(), frame, p);
-      return p + s.length();
-    }
-    p = putShort(frame, p, utf8.length);
-    System.arraycopy(utf8, 0, frame, p, utf8.length);
-    return p + utf8.length;
+    p = putShort(frame, p, bytes.length);
+    System.arraycopy(bytes, 0, frame, p, bytes.length);
+    return p + bytes.length;
   }
 
   private static int putShort(byte[] b, int p, int v) {

@@ -58,13 +58,17 @@ public final class FrameSocket implements AutoCloseable {
   private final SelectionKey key;
   private final int maxFrame;
   private final long maxPendingBytes;
+  private final long sendWindow;
   // Held by whoever writes; frames sent meanwhile wait in the outbox, in the order sent.
   private final ReentrantLock writeLock = new ReentrantLock();
   private final ConcurrentLinkedQueue<ByteBuffer> outbox = new ConcurrentLinkedQueue<>();
   // Bytes sent that the kernel has not taken yet (outbox, the frame being copied, the write buffer).
   private final AtomicLong pendingBytes = new AtomicLong();
   // Under writeLock: what goes to the kernel next, and a frame only partly copied into it.
-  private final ByteBuffer out = ByteBuffer.allocateDirect(WRITE_BUFFER);
+  // On the heap: frames are copied in with System.arraycopy, and the JDK copies the whole buffer to
+  // native memory once per write. A heap-to-direct put per frame went through Unsafe's checks per
+  // call, which a renderer's C1-only JIT does not optimize away (a quarter of its writer's CPU).
+  private final ByteBuffer out = ByteBuffer.allocate(WRITE_BUFFER);
   private ByteBuffer current;
   // The kernel took nothing more: the reader flushes once the socket is writable.
   private volatile boolean blocked;
@@ -77,13 +81,28 @@ public final class FrameSocket implements AutoCloseable {
   private volatile Thread reader;
 
   /**
+   * A socket whose senders may queue up to half of {@code maxPendingBytes} before {@link #awaitRoom} waits.
+   *
    * @param maxFrame the largest frame body read into memory
    * @param maxPendingBytes bound on written bytes the peer has not taken yet
    */
   public FrameSocket(SocketChannel channel, int maxFrame, long maxPendingBytes) throws IOException {
+    this(channel, maxFrame, maxPendingBytes, maxPendingBytes / 2);
+  }
+
+  /**
+   * @param maxFrame the largest frame body read into memory
+   * @param maxPendingBytes bound on written bytes the peer has not taken yet; beyond, the socket closes
+   * @param sendWindow written bytes not taken yet above which {@link #awaitRoom} makes a sender wait
+   */
+  public FrameSocket(SocketChannel channel, int maxFrame, long maxPendingBytes, long sendWindow) throws IOException {
+    if (sendWindow <= 0 || sendWindow > maxPendingBytes) {
+      throw new IllegalArgumentException("send window " + sendWindow + " outside (0, " + maxPendingBytes + "]");
+    }
     this.channel = channel;
     this.maxFrame = maxFrame;
     this.maxPendingBytes = maxPendingBytes;
+    this.sendWindow = sendWindow;
     channel.configureBlocking(false);
     this.selector = Selector.open();
     this.key = channel.register(selector, SelectionKey.OP_READ);
@@ -176,16 +195,19 @@ public final class FrameSocket implements AutoCloseable {
   }
 
   /**
-   * Backpressure for a sender that may block: waits while more than half of the pending-bytes bound
-   * is queued, until a quarter or less is, the socket closed, or {@code maxWait} passed (then false).
+   * Backpressure for a sender that may block: waits while more than the send window is queued,
+   * until half of it or less is, the socket closed, or {@code maxWait} passed (then false).
    * Returns at once on the reader thread, which is the one that drains the queue.
+   *
+   * <p>The window is what keeps a fast sender's queue small: frames waiting in it are live objects,
+   * and a queue of megabytes made every young collection of a small renderer heap copy them.
    */
   public boolean awaitRoom(Duration maxWait) throws InterruptedException {
-    if (pendingBytes.get() <= maxPendingBytes / 2 || Thread.currentThread() == reader) {
+    if (pendingBytes.get() <= sendWindow || Thread.currentThread() == reader) {
       return true;
     }
     long deadline = System.nanoTime() + maxWait.toNanos();
-    while (pendingBytes.get() > maxPendingBytes / 4 && !closed.get()) {
+    while (pendingBytes.get() > sendWindow / 2 && !closed.get()) {
       if (System.nanoTime() - deadline > 0) {
         return false;
       }
@@ -211,13 +233,17 @@ public final class FrameSocket implements AutoCloseable {
             break;
           }
         }
-        if (current.remaining() <= out.remaining()) {
-          out.put(current);
-          current = null;
+        int n = Math.min(current.remaining(), out.remaining());
+        if (current.hasArray()) {
+          System.arraycopy(current.array(), current.arrayOffset() + current.position(), out.array(), out.arrayOffset() + out.position(), n);
+          current.position(current.position() + n);
+          out.position(out.position() + n);
         } else {
-          ByteBuffer part = current.slice(current.position(), out.remaining());
-          out.put(part);
-          current.position(current.position() + part.capacity());
+          out.put(current.slice(current.position(), n));
+          current.position(current.position() + n);
+        }
+        if (!current.hasRemaining()) {
+          current = null;
         }
       }
       out.flip();

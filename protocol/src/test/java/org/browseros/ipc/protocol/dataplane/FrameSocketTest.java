@@ -79,12 +79,17 @@ class FrameSocketTest {
 
   /** Two connected sockets: [sender, receiver]. */
   private FrameSocket[] pair(long maxPending) throws IOException {
+    return pair(maxPending, maxPending / 2);
+  }
+
+  /** Two connected sockets: [sender, receiver], the sender with its own send window. */
+  private FrameSocket[] pair(long maxPending, long sendWindow) throws IOException {
     Path path = dir.resolve("s-" + open.size() + ".sock");
     try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
       server.bind(UnixDomainSocketAddress.of(path));
       SocketChannel a = FrameSocket.connect(path);
       SocketChannel b = server.accept();
-      FrameSocket sender = new FrameSocket(a, 4 * 1024 * 1024, maxPending);
+      FrameSocket sender = new FrameSocket(a, 4 * 1024 * 1024, maxPending, sendWindow);
       FrameSocket receiver = new FrameSocket(b, 4 * 1024 * 1024, maxPending);
       open.add(sender);
       open.add(receiver);
@@ -268,6 +273,42 @@ class FrameSocketTest {
     }
     assertTrue(p[0].isOpen(), "not cut off");
     assertTrue(maxPending <= 256 * 1024, "queue stayed bounded: " + maxPending);
+    release.join();
+  }
+
+  @Test
+  void shouldKeepAFastSendersQueueWithinItsSendWindow() throws Exception {
+    FrameSocket[] p = pair(16 * 1024 * 1024, 32 * 1024);
+    CountDownLatch go = new CountDownLatch(1);
+    Collector in = new Collector(go);
+    p[1].start("receiver", in);
+    p[0].start("sender", new Collector(new CountDownLatch(0)));
+    int count = 2_000; // 2 MB, while the receiver starts reading only after 300 ms
+    Thread release = new Thread(() -> {
+      try {
+        Thread.sleep(300);
+      } catch (InterruptedException e) {
+        return;
+      }
+      go.countDown();
+    });
+    release.start();
+
+    long maxPending = 0;
+    for (int i = 0; i < count; i++) {
+      assertTrue(p[0].awaitRoom(java.time.Duration.ofSeconds(20)), "room within 20 s");
+      p[0].post(frame(0, i, 1000));
+      maxPending = Math.max(maxPending, p[0].pendingBytes());
+    }
+
+    for (int i = 0; i < count; i++) {
+      check(in.next(), 0, i, 1000);
+    }
+    // The window plus the one frame posted after the last look (not half of the 16 MiB bound).
+    assertTrue(maxPending <= 32 * 1024 + 1100, "queue stayed within the window: " + maxPending);
+    try (SocketChannel unused = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+      assertThrows(IllegalArgumentException.class, () -> new FrameSocket(unused, 1024, 1024, 2048), "a window above the bound");
+    }
     release.join();
   }
 
