@@ -313,6 +313,7 @@ public final class Bench {
             one.call("settings " + n.settingsWarmup() + " " + n.settings()));
       }
       phase("event throughput, 1 renderer", () -> eventThroughput(clients, 1, ", data plane"));
+      phase("event throughput, 1 renderer, alternated with Node", () -> eventsAlternatedWithNode(clients.get(0)));
       phase("event throughput, 4 renderers", () -> eventThroughput(clients, Math.min(4, n.fanOutClients()), ", data plane"));
       phase("event throughput, 1 renderer, Artery", () -> eventThroughput(List.of(artery), 1, ", Artery (data plane off)"));
       phase("invoke throughput, 1 renderer", () -> invokeThroughput(clients, 1, ", data plane"));
@@ -405,6 +406,8 @@ public final class Bench {
 
   static final String ECHO_TLS = "ours: invoke app echo, Artery with mutual TLS (data plane off; the default for a renderer on another machine)";
   static final String ECHO_DATA_PLANE = "ours: invoke app echo, data plane (renderer JVM → Unix socket → Connection → IpcMain handler → reply)";
+  static final String EVENTS_ALTERNATED = "alternated, median of 3: ours, send renderer→main, 100 B, 1 renderer, data plane";
+  static final String NODE_FLOOD_ALTERNATED = "alternated, median of 3: Node.js fork IPC one-way, child to parent, 100 B";
   static final String ECHO_CHAINED = "ours: invoke app echo, data plane, each next invoke from the reply's callback (as Node's ping-pong runs)";
   static final String ECHO_ARTERY = "ours: invoke app echo, Artery (data plane off: renderer JVM → Artery → Connection → IpcMain handler → reply)";
 
@@ -447,6 +450,43 @@ public final class Bench {
       maxNanos = Math.max(maxNanos, r.get("nanos").asLong());
     }
     report.throughput("ours: send renderer→main, counted by ipcMain.on, 100 B, " + senders + " renderer(s)" + transport, count, maxNanos);
+  }
+
+  /**
+   * The event target's ratio from runs right after one another: Node's flood and ours alternated,
+   * three of each, medians. The baselines phase runs Node's flood minutes before ours, and on a
+   * shared machine the load in between moves either figure by more than the target's margin.
+   */
+  private void eventsAlternatedWithNode(ClientJvm client) throws Exception {
+    String node = findNode();
+    Path script = nodeScripts().resolve("fork-parent.js");
+    if (node == null || !Files.isRegularFile(script)) {
+      report.note("alternated event rows skipped: " + (node == null ? "no node on PATH" : "no " + script));
+      return;
+    }
+    List<long[]> ours = new ArrayList<>();
+    List<long[]> theirs = new ArrayList<>();
+    for (int round = 0; round < 3; round++) {
+      JsonNode flood = runNode(node, script, "flood", "100", String.valueOf(n.events()), String.valueOf(eventWarmup()));
+      theirs.add(new long[] {flood.get("count").asLong(), flood.get("nanos").asLong()});
+      JsonNode r = call(client, "events 100 " + n.events() + " 0 " + eventWarmup());
+      if (r.has("error")) {
+        report.note("alternated event rows failed: " + r.get("error").asText());
+        return;
+      }
+      ours.add(new long[] {r.get("received").asLong(), r.get("nanos").asLong()});
+    }
+    long[] node50 = medianRate(theirs);
+    long[] ours50 = medianRate(ours);
+    report.throughput(NODE_FLOOD_ALTERNATED, node50[0], node50[1]);
+    report.throughput(EVENTS_ALTERNATED, ours50[0], ours50[1]);
+  }
+
+  /** The run (count, nanos) with the median rate. */
+  private static long[] medianRate(List<long[]> runs) {
+    List<long[]> sorted = new ArrayList<>(runs);
+    sorted.sort(java.util.Comparator.comparingDouble(r -> r[0] / (double) r[1]));
+    return sorted.get(sorted.size() / 2);
   }
 
   private void invokeThroughput(List<ClientJvm> clients, int callers, String transport) throws Exception {

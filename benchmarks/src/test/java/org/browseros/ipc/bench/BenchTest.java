@@ -34,6 +34,9 @@ class BenchTest {
         || table.contains("Node.js baseline skipped"), table);
     assertTrue(table.contains("| small invoke p50 ≤ 1.0x Node IPC (caller blocked on get()) |")
         || table.contains("Node.js baseline skipped"), table);
+    assertTrue(table.contains("(alternated runs, medians)") || table.contains("alternated event rows skipped"), table);
+    assertTrue(report.throughputs().stream().anyMatch(t -> t.name().equals(Bench.EVENTS_ALTERNATED) && t.count() == 512)
+        || table.contains("alternated event rows skipped"), table);
     assertFalse(table.contains("failed:"), table);
   }
 }
