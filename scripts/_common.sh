@@ -32,6 +32,22 @@ browseros_classpath() {
   echo "$cp"
 }
 
+# JVM options of the main process for idle CPU (issue 5, docs/perf-idle-round4.md); scripts/bench
+# uses them too, as its JVM is the main process that its idle row measures. Each stops a JVM thread
+# from waking several times a second while main is idle:
+# - PerfDataSamplingInterval: the periodic task thread samples the performance counters every 50 ms;
+#   once a second keeps jps/jstat working.
+# - AsyncDeflationInterval (diagnostic): the monitor deflation thread looks for idle monitors every
+#   250 ms; once a second.
+# - GuaranteedSafepointInterval=0 (diagnostic): the VM thread wakes every second to look for cleanup
+#   work for a safepoint; that work then waits for the next safepoint that comes anyway (GC, JIT).
+# - G1ConcRefinementServiceIntervalMillis: G1's service thread samples the young generation's
+#   remembered sets every 300 ms (for its pause-time predictions); once a second.
+browseros_main_idle_jvm_opts() {
+  echo -XX:PerfDataSamplingInterval=1000 -XX:+UnlockDiagnosticVMOptions -XX:AsyncDeflationInterval=1000 \
+    -XX:GuaranteedSafepointInterval=0 -XX:G1ConcRefinementServiceIntervalMillis=1000
+}
+
 browseros_java() {
   if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then echo "$JAVA_HOME/bin/java"; else echo java; fi
 }

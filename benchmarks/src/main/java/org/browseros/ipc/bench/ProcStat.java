@@ -18,4 +18,24 @@ final class ProcStat {
     String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
     return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
   }
+
+  /** utime + stime in clock ticks of the process's threads whose name starts with {@code prefix}. */
+  static long threadTicks(long pid, String prefix) throws IOException {
+    long ticks = 0;
+    try (var tasks = Files.list(Path.of("/proc", String.valueOf(pid), "task"))) {
+      for (Path task : tasks.toList()) {
+        try {
+          String stat = Files.readString(task.resolve("stat"));
+          String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+          if (name.startsWith(prefix)) {
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+          }
+        } catch (IOException e) {
+          // the thread ended
+        }
+      }
+    }
+    return ticks;
+  }
 }

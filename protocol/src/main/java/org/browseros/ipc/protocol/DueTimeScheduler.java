@@ -26,16 +26,28 @@ import scala.concurrent.duration.FiniteDuration;
  * is due (not up to a tick late), cancelled timers leave its queue at once (so they never wake it),
  * and closing it runs the pending tasks marked {@link Scheduler.TaskRunOnClose} (dispatchers' shutdown
  * actions), as Pekko's own scheduler does. The configured {@code tick-duration} is not used.
+ *
+ * <p>{@code pekko.scheduler.due-time-slot} (optional, default 0 = off): when set, each timer's due
+ * time is rounded up to the next multiple of the slot on the JVM's monotonic clock, so that timers
+ * due within one slot fire together, in one wake-up of the thread (and of the actors they wake), as
+ * with a tick scheduler of that tick; unlike one, the thread still sleeps through empty slots. A
+ * timer then fires up to one slot late, never early. For a system with many periodic timers (a
+ * cluster node), where firing each when due woke the thread more often than ticks did.
  */
 public final class DueTimeScheduler implements Scheduler, Closeable {
   private final ScheduledThreadPoolExecutor timer;
   private final LoggingAdapter log;
   // Pending timers whose task must run when the scheduler closes.
   private final Set<Timer> runOnClose = ConcurrentHashMap.newKeySet();
+  private final long slotNanos;
+
+  /** The optional slot that due times are rounded up to (see the class comment). */
+  public static final String SLOT = "pekko.scheduler.due-time-slot";
 
   /** The constructor Pekko calls (config, log, thread factory). */
   public DueTimeScheduler(Config config, LoggingAdapter log, ThreadFactory threadFactory) {
     this.log = log;
+    this.slotNanos = config.hasPath(SLOT) ? config.getDuration(SLOT).toNanos() : 0;
     this.timer = new ScheduledThreadPoolExecutor(1, threadFactory);
     timer.setRemoveOnCancelPolicy(true);
     timer.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
@@ -46,7 +58,7 @@ public final class DueTimeScheduler implements Scheduler, Closeable {
   public Cancellable scheduleOnce(FiniteDuration delay, Runnable runnable, ExecutionContext executor) {
     Timer t = new Timer(runnable, executor, true);
     try {
-      t.start(timer.schedule(t, Math.max(0, delay.toNanos()), TimeUnit.NANOSECONDS));
+      t.start(timer.schedule(t, slotted(delay.toNanos()), TimeUnit.NANOSECONDS));
     } catch (RejectedExecutionException e) {
       runOnClose.remove(t);
       throw shutDown();
@@ -63,12 +75,23 @@ public final class DueTimeScheduler implements Scheduler, Closeable {
     }
     Timer t = new Timer(runnable, executor, false);
     try {
-      t.start(timer.scheduleAtFixedRate(t, Math.max(0, initialDelay.toNanos()), interval.toNanos(), TimeUnit.NANOSECONDS));
+      // A period that is a multiple of the slot keeps every later run on a slot boundary as well.
+      t.start(timer.scheduleAtFixedRate(t, slotted(initialDelay.toNanos()), interval.toNanos(), TimeUnit.NANOSECONDS));
     } catch (RejectedExecutionException e) {
       runOnClose.remove(t);
       throw shutDown();
     }
     return t;
+  }
+
+  /** The delay until the due time, rounded up to the end of its slot when slots are on. */
+  private long slotted(long delayNanos) {
+    long delay = Math.max(0, delayNanos);
+    if (slotNanos <= 0 || delay > Long.MAX_VALUE / 4) {
+      return delay;
+    }
+    long due = System.nanoTime() + delay;
+    return delay + Math.floorMod(-due, slotNanos);
   }
 
   /** What Pekko's own scheduler throws then (callers in Pekko expect this type). */
@@ -77,10 +100,10 @@ public final class DueTimeScheduler implements Scheduler, Closeable {
     return new IllegalStateException(message, SchedulerException.apply(message));
   }
 
-  /** Timers are not quantised: up to one a millisecond is a fair figure for callers that ask. */
+  /** Without slots timers are not quantised: up to one a millisecond is a fair figure for callers that ask. */
   @Override
   public double maxFrequency() {
-    return 1000.0;
+    return slotNanos > 0 ? 1e9 / slotNanos : 1000.0;
   }
 
   @Override

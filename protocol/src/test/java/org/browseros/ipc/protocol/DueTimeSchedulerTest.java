@@ -63,6 +63,61 @@ class DueTimeSchedulerTest {
   }
 
   @Test
+  void shouldFireTimersDueInOneSlotTogetherAndNeverEarly() throws Exception {
+    long slot = TimeUnit.MILLISECONDS.toNanos(200);
+    DueTimeScheduler slotted = new DueTimeScheduler(ConfigFactory.parseString(DueTimeScheduler.SLOT + " = 200ms"),
+        NoLogging$.MODULE$, r -> new Thread(r, "slotted-test-scheduler"));
+    try {
+      assertEquals(5.0, slotted.maxFrequency());
+      // 20 timers due 5 ms apart: without slots 20 separate firings; with 200 ms slots at most two.
+      int count = 20;
+      long[] due = new long[count];
+      long[] fired = new long[count];
+      CountDownLatch all = new CountDownLatch(count);
+      ExecutionContext onTimerThread = ExecutionContext.fromExecutor(Runnable::run);
+      long start = System.nanoTime();
+      for (int i = 0; i < count; i++) {
+        int n = i;
+        due[i] = start + TimeUnit.MILLISECONDS.toNanos(5L * i);
+        slotted.scheduleOnce(ms(5L * i), () -> {
+          fired[n] = System.nanoTime();
+          all.countDown();
+        }, onTimerThread);
+      }
+      assertTrue(all.await(10, TimeUnit.SECONDS));
+      List<Long> firings = new ArrayList<>();
+      for (int i = 0; i < count; i++) {
+        assertTrue(fired[i] >= due[i], "timer " + i + " fired before it was due");
+        firings.add(fired[i]);
+      }
+      firings.sort(null);
+      int passes = 1;
+      for (int i = 1; i < count; i++) {
+        if (firings.get(i) - firings.get(i - 1) > TimeUnit.MILLISECONDS.toNanos(3)) {
+          passes++;
+        }
+      }
+      // Two slots at most, each fired in one pass of the timer thread (one more if it was preempted).
+      assertTrue(passes <= 3, "fired in " + passes + " passes: " + firings);
+      // Fixed rate with a period of whole slots: every run stays on a slot boundary (on the monotonic
+      // clock), give or take the thread's wake-up latency on a loaded machine.
+      List<Long> runs = java.util.Collections.synchronizedList(new ArrayList<>());
+      CountDownLatch three = new CountDownLatch(3);
+      Cancellable periodic = slotted.schedule(ms(10), ms(400), () -> {
+        runs.add(System.nanoTime());
+        three.countDown();
+      }, onTimerThread);
+      assertTrue(three.await(10, TimeUnit.SECONDS));
+      periodic.cancel();
+      for (long run : runs.subList(0, 3)) {
+        assertTrue(Math.floorMod(run, slot) < TimeUnit.MILLISECONDS.toNanos(60), "on a slot boundary: " + runs);
+      }
+    } finally {
+      slotted.close();
+    }
+  }
+
+  @Test
   void shouldNotRunACancelledTimerAndCancelOnlyOnce() throws Exception {
     AtomicInteger runs = new AtomicInteger();
     Cancellable c = scheduler.scheduleOnce(ms(100), runs::incrementAndGet, ec);

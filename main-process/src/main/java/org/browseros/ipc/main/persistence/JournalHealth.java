@@ -4,11 +4,12 @@ import com.typesafe.config.Config;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.eventstream.EventStream;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -37,6 +38,9 @@ public final class JournalHealth extends AbstractBehavior<JournalHealth.Command>
   public static final String JOURNAL_RECOVERED = "journal-recovered";
 
   public interface Command {}
+
+  /** The name of the thread probes run on (one per health monitor). */
+  public static final String PROBE_THREAD = "journal-probe";
 
   /**
    * A domain actor saw its journal fail (published on the system event stream by
@@ -100,7 +104,7 @@ public final class JournalHealth extends AbstractBehavior<JournalHealth.Command>
   private final Settings settings;
   private final Status status;
   private final ActorRef<SystemMonitor.Command> systemMonitor;
-  private final Executor blocking;
+  private final ExecutorService probeThread;
   private boolean probing;
   private long unavailableSince;
 
@@ -113,7 +117,15 @@ public final class JournalHealth extends AbstractBehavior<JournalHealth.Command>
     this.settings = settings;
     this.status = status;
     this.systemMonitor = systemMonitor;
-    this.blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.blocking());
+    // One thread of its own, idle between probes (idle CPU, issue 5, docs/perf-idle-round4.md): on
+    // Pekko's blocking dispatcher each probe left it without tasks, which scheduled its shutdown
+    // check (shutdown-timeout 1 s): one more timer a second, and its pool was now and then shut down
+    // and its threads created anew. A probe that hangs still ties up only this thread.
+    this.probeThread = Executors.newSingleThreadExecutor(runnable -> {
+      Thread thread = new Thread(runnable, PROBE_THREAD);
+      thread.setDaemon(true);
+      return thread;
+    });
     context.getSystem().eventStream().tell(new EventStream.Subscribe<>(FailureReported.class, context.getSelf().narrow()));
     timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.probeInterval());
   }
@@ -125,6 +137,7 @@ public final class JournalHealth extends AbstractBehavior<JournalHealth.Command>
         .onMessage(FailureReported.class, this::onFailureReported)
         .onMessage(Probed.class, this::onProbed)
         .onMessageEquals(ProbeEnded.INSTANCE, this::onProbeEnded)
+        .onSignal(PostStop.class, signal -> onPostStop())
         .build();
   }
 
@@ -150,12 +163,17 @@ public final class JournalHealth extends AbstractBehavior<JournalHealth.Command>
       } catch (Exception e) {
         throw new java.util.concurrent.CompletionException(e);
       }
-    }, blocking);
+    }, probeThread);
     // The verdict comes by the timeout at the latest; the next probe waits until this one returned,
     // so a hanging database never ties up more than one thread.
     getContext().pipeToSelf(check.copy().orTimeout(settings.probeTimeout().toMillis(), TimeUnit.MILLISECONDS),
         (ok, failure) -> new Probed(failure));
     getContext().pipeToSelf(check, (ok, failure) -> ProbeEnded.INSTANCE);
+  }
+
+  private Behavior<Command> onPostStop() {
+    probeThread.shutdownNow();
+    return this;
   }
 
   private Behavior<Command> onProbeEnded() {

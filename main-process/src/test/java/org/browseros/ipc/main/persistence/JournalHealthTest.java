@@ -110,6 +110,32 @@ class JournalHealthTest {
   }
 
   @Test
+  void shouldRunEveryProbeOnOneThreadOfItsOwn() {
+    java.util.Set<Thread> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    AtomicInteger runs = new AtomicInteger();
+    TestProbe<SystemMonitor.Command> monitor = testKit.createTestProbe();
+    ActorRef<JournalHealth.Command> health = testKit.spawn(JournalHealth.create(() -> {
+      threads.add(Thread.currentThread());
+      runs.incrementAndGet();
+    }, new JournalHealth.Settings(Duration.ofMillis(20), Duration.ofSeconds(2)), new JournalHealth.Status(), monitor.getRef()));
+
+    monitor.awaitAssert(Duration.ofSeconds(10), () -> {
+      assertTrue(runs.get() >= 5, "probes so far: " + runs.get());
+      return null;
+    });
+    assertEquals(1, threads.size(), () -> "probe threads: " + threads);
+    Thread thread = threads.iterator().next();
+    assertEquals(JournalHealth.PROBE_THREAD, thread.getName());
+    assertTrue(thread.isDaemon());
+    // Stopping the monitor ends its thread.
+    testKit.stop(health);
+    monitor.awaitAssert(Duration.ofSeconds(10), () -> {
+      assertFalse(thread.isAlive());
+      return null;
+    });
+  }
+
+  @Test
   void shouldCountAProbeThatHangsAsAFailure() throws InterruptedException {
     CountDownLatch release = new CountDownLatch(1);
     JournalHealth.Status status = new JournalHealth.Status();
