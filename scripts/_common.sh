@@ -32,7 +32,7 @@ browseros_classpath() {
   echo "$cp"
 }
 
-# JVM options of the main process for idle CPU (issue 5, docs/perf-idle-round4.md); scripts/bench
+# JVM options of the main process for idle CPU (issue 5, docs/PERFORMANCE.md, "Fourth round: idle CPU"); scripts/bench
 # uses them too, as its JVM is the main process that its idle row measures. Each stops a JVM thread
 # from waking several times a second while main is idle:
 # - PerfDataSamplingInterval: the periodic task thread samples the performance counters every 50 ms;

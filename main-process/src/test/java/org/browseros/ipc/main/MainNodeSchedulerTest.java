@@ -19,7 +19,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The schedulers of main's two actor systems (idle CPU, docs/perf-idle-round4.md): both sleep until
+ * The schedulers of main's two actor systems (idle CPU, docs/PERFORMANCE.md, "Fourth round: idle CPU"): both sleep until
  * a timer is due; the core's fires the timers due within one 100 ms slot together (at most one slot
  * late, as its tick scheduler did), and its cluster runs on it rather than on a scheduler of its own.
  */

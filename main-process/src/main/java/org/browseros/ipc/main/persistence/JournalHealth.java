@@ -117,7 +117,7 @@ public final class JournalHealth extends AbstractBehavior<JournalHealth.Command>
     this.settings = settings;
     this.status = status;
     this.systemMonitor = systemMonitor;
-    // One thread of its own, idle between probes (idle CPU, issue 5, docs/perf-idle-round4.md): on
+    // One thread of its own, idle between probes (idle CPU, issue 5, docs/PERFORMANCE.md, "Fourth round: idle CPU"): on
     // Pekko's blocking dispatcher each probe left it without tasks, which scheduled its shutdown
     // check (shutdown-timeout 1 s): one more timer a second, and its pool was now and then shut down
     // and its threads created anew. A probe that hangs still ties up only this thread.

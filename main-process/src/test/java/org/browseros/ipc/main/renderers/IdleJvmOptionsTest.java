@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The JVM options for idle CPU (docs/perf-idle-round4.md), of renderers (browseros.renderers.jvm-options)
+ * The JVM options for idle CPU (docs/PERFORMANCE.md, "Fourth round: idle CPU"), of renderers (browseros.renderers.jvm-options)
  * and of main (scripts/_common.sh): this JDK accepts them, and in an idle JVM started with them the
  * monitor deflation thread wakes about once a second (default: every 250 ms) and the VM thread does
  * not wake for periodic safepoint checks (default: every second). Linux only (/proc).
