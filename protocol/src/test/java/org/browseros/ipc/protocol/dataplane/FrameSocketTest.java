@@ -243,14 +243,16 @@ class FrameSocketTest {
     assertEquals(0, p[0].pendingBytes());
   }
 
-  @Test
-  void shouldMakeAFastSenderWaitForRoomInsteadOfBeingCutOff() throws Exception {
-    FrameSocket[] p = pair(256 * 1024);
+  /**
+   * Posts {@code count} frames of 1,000 bytes as fast as {@link FrameSocket#awaitRoom} lets the
+   * sender, while the receiver starts reading only after 300 ms; checks every frame arrived in order
+   * and returns the most bytes that were ever pending.
+   */
+  private long floodWithALateReader(FrameSocket[] p, int count) throws Exception {
     CountDownLatch go = new CountDownLatch(1);
     Collector in = new Collector(go);
     p[1].start("receiver", in);
     p[0].start("sender", new Collector(new CountDownLatch(0)));
-    int count = 5_000; // 5 MB: twenty times the pending-bytes bound
     Thread release = new Thread(() -> {
       try {
         Thread.sleep(300);
@@ -267,49 +269,30 @@ class FrameSocketTest {
       p[0].post(frame(0, i, 1000));
       maxPending = Math.max(maxPending, p[0].pendingBytes());
     }
-
     for (int i = 0; i < count; i++) {
       check(in.next(), 0, i, 1000);
     }
+    release.join();
+    return maxPending;
+  }
+
+  @Test
+  void shouldMakeAFastSenderWaitForRoomInsteadOfBeingCutOff() throws Exception {
+    FrameSocket[] p = pair(256 * 1024);
+    long maxPending = floodWithALateReader(p, 5_000); // 5 MB: twenty times the pending-bytes bound
     assertTrue(p[0].isOpen(), "not cut off");
     assertTrue(maxPending <= 256 * 1024, "queue stayed bounded: " + maxPending);
-    release.join();
   }
 
   @Test
   void shouldKeepAFastSendersQueueWithinItsSendWindow() throws Exception {
     FrameSocket[] p = pair(16 * 1024 * 1024, 32 * 1024);
-    CountDownLatch go = new CountDownLatch(1);
-    Collector in = new Collector(go);
-    p[1].start("receiver", in);
-    p[0].start("sender", new Collector(new CountDownLatch(0)));
-    int count = 2_000; // 2 MB, while the receiver starts reading only after 300 ms
-    Thread release = new Thread(() -> {
-      try {
-        Thread.sleep(300);
-      } catch (InterruptedException e) {
-        return;
-      }
-      go.countDown();
-    });
-    release.start();
-
-    long maxPending = 0;
-    for (int i = 0; i < count; i++) {
-      assertTrue(p[0].awaitRoom(java.time.Duration.ofSeconds(20)), "room within 20 s");
-      p[0].post(frame(0, i, 1000));
-      maxPending = Math.max(maxPending, p[0].pendingBytes());
-    }
-
-    for (int i = 0; i < count; i++) {
-      check(in.next(), 0, i, 1000);
-    }
+    long maxPending = floodWithALateReader(p, 2_000);
     // The window plus the one frame posted after the last look (not half of the 16 MiB bound).
     assertTrue(maxPending <= 32 * 1024 + 1100, "queue stayed within the window: " + maxPending);
     try (SocketChannel unused = SocketChannel.open(StandardProtocolFamily.UNIX)) {
       assertThrows(IllegalArgumentException.class, () -> new FrameSocket(unused, 1024, 1024, 2048), "a window above the bound");
     }
-    release.join();
   }
 
   @Test
