@@ -13,8 +13,10 @@ browseros_build_if_needed() {
   local stamp="$BROWSEROS_HOME/main-process/target/browseros-build.stamp"
   local newer=""
   if [ -f "$stamp" ]; then
+    # -quit, not "| head -n 1": under pipefail, find killed by SIGPIPE (a listing of more than a pipe's
+    # buffer, e.g. after a pull) failed the assignment and errexit ended the launch without a word.
     newer="$(find "$BROWSEROS_HOME/pom.xml" "$BROWSEROS_HOME"/{protocol,renderer-process,main-process}/{pom.xml,src/main} \
-      -type f -newer "$stamp" 2>/dev/null | head -n 1)"
+      -type f -newer "$stamp" -print -quit 2>/dev/null)"
   fi
   if [ ! -f "$stamp" ] || [ -n "$newer" ]; then
     echo "Building Browser OS IPC (first run or sources changed)..." >&2
