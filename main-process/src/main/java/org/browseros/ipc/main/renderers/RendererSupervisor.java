@@ -193,8 +193,10 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
     public static Settings fromConfig(Config config) {
       Config c = config.getConfig("browseros.renderers");
       String java = c.getString("java");
+      List<String> jvmOptions = c.getStringList("jvm-options");
       if (java.isBlank()) {
         java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        jvmOptions = forRuntime(jvmOptions, Runtime.version().feature());
       }
       String classpath = c.getString("classpath");
       if (classpath.isBlank()) {
@@ -207,7 +209,8 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
           java,
           classpath,
           c.getString("main-class"),
-          withClassDataSharing(c.getStringList("jvm-options"), c.hasPath("cds-dir") ? c.getString("cds-dir") : ""),
+          withClassDataSharing(jvmOptions, c.hasPath("cds-dir") ? c.getString("cds-dir") : "",
+              c.hasPath("aot-cache") && c.getBoolean("aot-cache")),
           null,
           Path.of(config.getString("browseros.data-dir")),
           Path.of(c.getString("log-dir")),
@@ -227,12 +230,26 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
      * Class Data Sharing for renderers (browseros.renderers.cds-dir, set by scripts/main-process):
      * with {@code renderer.jsa} there, renderers map it; without, each records the classes it loads
      * ({@code {rendererId}} is replaced at launch) for scripts/main-process to archive at the next start.
+     * With {@code aotCache} (browseros.renderers.aot-cache, JDK 25+), the same with JDK 25's AOT
+     * cache: {@code renderer.aot}, else a recorded AOT configuration per renderer.
      */
-    static List<String> withClassDataSharing(List<String> jvmOptions, String cdsDir) {
+    static List<String> withClassDataSharing(List<String> jvmOptions, String cdsDir, boolean aotCache) {
       if (cdsDir.isBlank()) {
         return jvmOptions;
       }
       List<String> options = new ArrayList<>(jvmOptions);
+      if (aotCache) {
+        Path cache = Path.of(cdsDir, "renderer.aot");
+        if (Files.isRegularFile(cache)) {
+          options.add("-XX:AOTCache=" + cache);
+        } else {
+          options.add("-XX:AOTMode=record");
+          options.add("-XX:AOTConfiguration=" + Path.of(cdsDir, "renderer-" + RENDERER_ID_PLACEHOLDER + ".aotconf"));
+          // Recording warns about every class it cannot keep (into the renderer's log): errors only.
+          options.add("-Xlog:aot*=error");
+        }
+        return List.copyOf(options);
+      }
       Path archive = Path.of(cdsDir, "renderer.jsa");
       if (Files.isRegularFile(archive)) {
         // An archive that does not match the classpath is ignored with a warning (logged, not fatal).
@@ -240,6 +257,20 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
       } else {
         options.add("-XX:DumpLoadedClassList=" + Path.of(cdsDir, "renderer-" + RENDERER_ID_PLACEHOLDER + ".classlist"));
       }
+      return List.copyOf(options);
+    }
+
+    /**
+     * Renderers on main's own java: from JDK 23 on, the JVM warns once per JVM that Pekko uses
+     * sun.misc.Unsafe's memory access (JEP 471/498); the option allows it without the warning (JDK 17
+     * would refuse the option).
+     */
+    static List<String> forRuntime(List<String> jvmOptions, int feature) {
+      if (feature < 23 || jvmOptions.stream().anyMatch(o -> o.startsWith("--sun-misc-unsafe-memory-access"))) {
+        return jvmOptions;
+      }
+      List<String> options = new ArrayList<>(jvmOptions);
+      options.add("--sun-misc-unsafe-memory-access=allow");
       return List.copyOf(options);
     }
 
