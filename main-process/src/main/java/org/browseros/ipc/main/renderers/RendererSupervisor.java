@@ -198,6 +198,13 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
         java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         jvmOptions = forRuntime(jvmOptions, Runtime.version().feature());
       }
+      jvmOptions = withClassDataSharing(jvmOptions, c.hasPath("cds-dir") ? c.getString("cds-dir") : "",
+          c.hasPath("aot-cache") && c.getBoolean("aot-cache"));
+      Duration stopTimeout = c.getDuration("stop-timeout");
+      if (jvmOptions.contains(AOT_RECORD) && stopTimeout.compareTo(AOT_RECORD_STOP_TIMEOUT) < 0) {
+        // A recording renderer writes its AOT configuration (~60 MB) at exit, after SIGTERM.
+        stopTimeout = AOT_RECORD_STOP_TIMEOUT;
+      }
       String classpath = c.getString("classpath");
       if (classpath.isBlank()) {
         classpath = System.getProperty("java.class.path");
@@ -209,8 +216,7 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
           java,
           classpath,
           c.getString("main-class"),
-          withClassDataSharing(jvmOptions, c.hasPath("cds-dir") ? c.getString("cds-dir") : "",
-              c.hasPath("aot-cache") && c.getBoolean("aot-cache")),
+          jvmOptions,
           null,
           Path.of(config.getString("browseros.data-dir")),
           Path.of(c.getString("log-dir")),
@@ -219,12 +225,15 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
           c.getDouble("backoff.random-factor"),
           c.getInt("max-restarts"),
           c.getDuration("restart-window"),
-          c.getDuration("stop-timeout"),
+          stopTimeout,
           System.getProperty("config.file"),
           config.hasPath("browseros.security.plain-tcp") && !config.getBoolean("browseros.security.plain-tcp")
               ? Path.of(config.getString("browseros.data-dir")).resolve(TransportSecurity.DIRECTORY) : null,
           c.hasPath("adopt-timeout") ? c.getDuration("adopt-timeout") : Duration.ofSeconds(20));
     }
+
+    static final String AOT_RECORD = "-XX:AOTMode=record";
+    static final Duration AOT_RECORD_STOP_TIMEOUT = Duration.ofSeconds(10);
 
     /**
      * Class Data Sharing for renderers (browseros.renderers.cds-dir, set by scripts/main-process):
@@ -243,7 +252,7 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
         if (Files.isRegularFile(cache)) {
           options.add("-XX:AOTCache=" + cache);
         } else {
-          options.add("-XX:AOTMode=record");
+          options.add(AOT_RECORD);
           options.add("-XX:AOTConfiguration=" + Path.of(cdsDir, "renderer-" + RENDERER_ID_PLACEHOLDER + ".aotconf"));
           // Recording warns about every class it cannot keep (into the renderer's log): errors only.
           options.add("-Xlog:aot*=error");
@@ -262,15 +271,18 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
 
     /**
      * Renderers on main's own java: from JDK 23 on, the JVM warns once per JVM that Pekko uses
-     * sun.misc.Unsafe's memory access (JEP 471/498); the option allows it without the warning (JDK 17
-     * would refuse the option).
+     * sun.misc.Unsafe's memory access (JEP 471/498), from JDK 24 on that lz4-java loads a native
+     * library (JEP 472); the options allow both without the warnings (JDK 17 would refuse the first).
      */
     static List<String> forRuntime(List<String> jvmOptions, int feature) {
-      if (feature < 23 || jvmOptions.stream().anyMatch(o -> o.startsWith("--sun-misc-unsafe-memory-access"))) {
-        return jvmOptions;
-      }
       List<String> options = new ArrayList<>(jvmOptions);
-      options.add("--sun-misc-unsafe-memory-access=allow");
+      if (feature >= 23 && jvmOptions.stream().noneMatch(o -> o.startsWith("--sun-misc-unsafe-memory-access"))) {
+        options.add("--sun-misc-unsafe-memory-access=allow");
+      }
+      if (feature >= 24 && jvmOptions.stream().noneMatch(o -> o.startsWith("--enable-native-access"))) {
+        // lz4-java loads its native library (JEP 472 warns from JDK 24 on).
+        options.add("--enable-native-access=ALL-UNNAMED");
+      }
       return List.copyOf(options);
     }
 

@@ -41,7 +41,7 @@ class MainProcessLauncherTest {
     String first = launch(Map.of("BROWSEROS_AOT", "on"));
     assertTrue(first.contains("-XX:AOTMode=record -XX:AOTConfiguration=" + cds.resolve("main.aotconf")), first);
     assertTrue(first.contains("-Dbrowseros.renderers.cds-dir=" + cds + " -Dbrowseros.renderers.aot-cache=on"), first);
-    assertTrue(first.contains("--sun-misc-unsafe-memory-access=allow"), first);
+    assertTrue(first.contains("--sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED"), first);
     assertFalse(first.contains("SharedArchiveFile") || first.contains("DumpLoadedClassList"), first);
 
     // What the first start's JVMs would have written at their exit.
@@ -74,7 +74,8 @@ class MainProcessLauncherTest {
     Files.writeString(home.resolve("jdk/release"), "JAVA_VERSION=\"17.0.13\"\n");
     String jdk17 = launch(Map.of("BROWSEROS_AOT", "on"));
     assertTrue(jdk17.contains("-XX:DumpLoadedClassList="), jdk17);
-    assertFalse(jdk17.contains("AOT") || jdk17.contains("sun-misc-unsafe"), "JDK 17 knows neither: " + jdk17);
+    assertFalse(jdk17.contains("AOT") || jdk17.contains("sun-misc-unsafe") || jdk17.contains("native-access"),
+        "JDK 17: neither: " + jdk17);
     assertTrue(Files.readString(home.resolve("stderr.log")).contains("BROWSEROS_AOT=on needs a JDK 25"));
   }
 

@@ -51,6 +51,16 @@ class RendererClassDataSharingTest {
   }
 
   @Test
+  void shouldGiveARecordingRendererTimeToWriteItsAotConfigurationAtExit(@TempDir Path dir) throws Exception {
+    Map<String, Object> aot = Map.of("browseros.renderers.cds-dir", dir.toString(), "browseros.renderers.aot-cache", "on");
+    assertEquals(java.time.Duration.ofSeconds(10),
+        RendererSupervisor.Settings.fromConfig(MainConfig.load(aot)).stopTimeout(), "recording");
+    Files.writeString(dir.resolve("renderer.aot"), "cache");
+    assertEquals(java.time.Duration.ofSeconds(2),
+        RendererSupervisor.Settings.fromConfig(MainConfig.load(aot)).stopTimeout(), "the configured one once the cache exists");
+  }
+
+  @Test
   void shouldUseTheAotCacheOnceItExistsAndNoAppCdsArchive(@TempDir Path dir) throws Exception {
     Files.writeString(dir.resolve("renderer.aot"), "cache");
     Files.writeString(dir.resolve("renderer.jsa"), "archive");
@@ -65,9 +75,11 @@ class RendererClassDataSharingTest {
   void shouldAllowUnsafeMemoryAccessOnlyFromJdk23() {
     assertEquals(BASE, RendererSupervisor.Settings.forRuntime(BASE, 17));
     assertEquals(List.of("-Xmx128m", "-XX:+UseSerialGC", "--sun-misc-unsafe-memory-access=allow"),
-        RendererSupervisor.Settings.forRuntime(BASE, 25));
+        RendererSupervisor.Settings.forRuntime(BASE, 23));
+    assertEquals(List.of("-Xmx128m", "-XX:+UseSerialGC", "--sun-misc-unsafe-memory-access=allow",
+        "--enable-native-access=ALL-UNNAMED"), RendererSupervisor.Settings.forRuntime(BASE, 25));
     List<String> configured = List.of("--sun-misc-unsafe-memory-access=warn");
-    assertEquals(configured, RendererSupervisor.Settings.forRuntime(configured, 25), "a configured value is kept");
+    assertEquals(configured, RendererSupervisor.Settings.forRuntime(configured, 23), "a configured value is kept");
     RendererSupervisor.Settings settings = RendererSupervisor.Settings.fromConfig(MainConfig.load(Map.of()));
     assertEquals(Runtime.version().feature() >= 23,
         settings.jvmOptions().contains("--sun-misc-unsafe-memory-access=allow"), "on main's own runtime: " + settings.jvmOptions());
