@@ -12,7 +12,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.LocalTime;
+import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -730,32 +730,21 @@ public final class Bench {
   }
 
   static StartupRun startOnce(Path script, Path dataDir, Map<String, String> env) throws Exception {
-    ProcessBuilder builder = new ProcessBuilder(launcherCommand(script, dataDir));
+    ProcessBuilder builder = new ProcessBuilder(launcherCommand(script, dataDir))
+        .redirectError(ProcessBuilder.Redirect.DISCARD);
     builder.environment().put("BROWSEROS_SKIP_BUILD", "1");
     builder.environment().put("BROWSEROS_JAVA_OPTS", String.join(" ", ClientJvm.forwardedProperties()));
     builder.environment().putAll(env);
+    // Main logs INFO to <data-dir>/logs/main.log only (its console shows warnings): read this start's lines there.
+    Path mainLog = dataDir.resolve("logs").resolve("main.log");
+    Files.deleteIfExists(mainLog);
     String load = Report.load();
-    LocalTime spawnedAt = LocalTime.now();
+    LocalDateTime spawnedAt = LocalDateTime.now();
     long t0 = System.nanoTime();
     Process p = builder.start();
-    Map<String, LocalTime> launched = new ConcurrentHashMap<>();
-    Map<String, LocalTime> connected = new ConcurrentHashMap<>();
-    Map<String, LocalTime> gatewayUp = new ConcurrentHashMap<>();
-    Thread errReader = new Thread(() -> {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = r.readLine()) != null) {
-          logTime(line, "Gateway up at [", gatewayUp);
-          logTime(line, "Launched renderer [", launched);
-          logTime(line, "Renderer [", connected, "] connected");
-        }
-      } catch (IOException e) {
-        // the process ended
-      }
-    });
-    errReader.setDaemon(true);
-    errReader.start();
     long readyMs = -1;
+    long gatewayMs = -1;
+    List<Long> rendererMs = List.of();
     try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
       while ((line = r.readLine()) != null) {
@@ -764,49 +753,21 @@ public final class Bench {
           break;
         }
       }
-      // Destroying the process closes its stderr: let the reader catch up with main's log lines first.
+      // The file appender is asynchronous: wait (bounded) for the gateway and both renderers' lines.
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-      while ((gatewayUp.isEmpty() || launched.isEmpty() || !connected.keySet().containsAll(launched.keySet()))
-          && System.nanoTime() < deadline) {
-        Thread.sleep(20);
-      }
+      do {
+        Thread.sleep(100);
+        gatewayMs = StartupIdle.logOffset(mainLog, "Gateway up at", spawnedAt);
+        rendererMs = StartupIdle.launchToConnected(mainLog);
+      } while ((gatewayMs < 0 || rendererMs.size() < 2) && System.nanoTime() < deadline);
     } finally {
       p.destroy();
       if (!p.waitFor(30, TimeUnit.SECONDS)) {
         p.descendants().forEach(ProcessHandle::destroyForcibly);
         p.destroyForcibly();
       }
-      errReader.join(5000);
     }
-    List<Long> rendererMs = new ArrayList<>();
-    for (Map.Entry<String, LocalTime> e : launched.entrySet()) {
-      LocalTime c = connected.get(e.getKey());
-      if (c != null) {
-        rendererMs.add(Duration.between(e.getValue(), c).toMillis());
-      }
-    }
-    long gatewayMs = gatewayUp.values().stream().findFirst().map(up -> Duration.between(spawnedAt, up).toMillis()).orElse(-1L);
     return new StartupRun(gatewayMs, readyMs, rendererMs, load);
-  }
-
-  private static void logTime(String line, String marker, Map<String, LocalTime> into) {
-    logTime(line, marker, into, "]");
-  }
-
-  private static void logTime(String line, String marker, Map<String, LocalTime> into, String end) {
-    int i = line.indexOf(marker);
-    if (i < 0 || line.length() < 12) {
-      return;
-    }
-    int j = line.indexOf(end, i + marker.length());
-    if (j < 0 || line.indexOf(']', i + marker.length()) != j) {
-      return;
-    }
-    try {
-      into.putIfAbsent(line.substring(i + marker.length(), j), LocalTime.parse(line.substring(0, 12)));
-    } catch (java.time.format.DateTimeParseException e) {
-      // not a timestamped log line
-    }
   }
 
   private static long max(List<Long> values) {
