@@ -54,6 +54,16 @@ browseros_java() {
   if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then echo "$JAVA_HOME/bin/java"; else echo java; fi
 }
 
+# The feature release (17, 25, ...) of the java browseros_java runs, from its JDK's release file; 0 if unknown.
+browseros_java_feature() {
+  local real version=""
+  real="$(readlink -f "$(command -v "$(browseros_java)")" 2>/dev/null)" || real=""
+  if [ -n "$real" ]; then
+    version="$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$(dirname "$(dirname "$real")")/release" 2>/dev/null)"
+  fi
+  echo "${version:-0}"
+}
+
 # A module's runtime classpath on its packaged jars instead of target/classes directories, for Class
 # Data Sharing: the JVM archives classes from jars only and refuses a classpath with a non-empty
 # directory in it. Fails (status 1) when a module jar is missing or older than its classes (tests run
@@ -90,35 +100,50 @@ browseros_data_dir() {
 }
 
 # AppCDS archive DIR/NAME.jsa for a JVM on classpath CP, built from the class list LIST that an
-# earlier run recorded (-XX:DumpLoadedClassList). The dump (-Xshare:dump, a few seconds) runs in the
-# background once this start is under way, so that no start waits for it: the next start maps it. The archive is
+# earlier run recorded (-XX:DumpLoadedClassList). With KIND aot (BROWSEROS_AOT=on, JDK 25+), the AOT
+# cache DIR/NAME.aot (JEP 483/515) instead, built from the AOT configuration LIST that an earlier run
+# recorded (-XX:AOTMode=record). The dump (a few seconds) runs in the background once this start is
+# under way, so that no start waits for it: the next start maps it. The archive is
 # written under a temporary name and renamed only when the dump succeeded: a truncated archive
 # crashes the JVM that maps it (SIGBUS), while a complete one that does not match is only ignored.
-# A classpath change or a jar newer than the archive discards it, so that it is rebuilt from the
-# next run's list. Never fails.
+# A change of classpath or java, or a jar newer than the archive discards it, so that it is rebuilt
+# from the next run's list. Never fails.
 browseros_cds_prepare() {
-  local name="$1" cp="$2" dir="$3" list="$4"
-  local archive="$dir/$name.jsa" stamp="$dir/$name.classpath" work="$dir/$name.dumping.$$"
-  if [ -f "$archive" ] && { [ "$(cat "$stamp" 2>/dev/null)" != "$cp" ] \
+  local name="$1" cp="$2" dir="$3" list="$4" kind="${5:-cds}"
+  local ext=jsa listext=classlist java
+  if [ "$kind" = aot ]; then ext=aot; listext=aotconf; fi
+  java="$(browseros_java)"
+  local archive="$dir/$name.$ext" stamp="$dir/$name.$ext.stamp" work="$dir/$name.dumping.$$"
+  local built_for
+  built_for="$(readlink -f "$(command -v "$java")" 2>/dev/null || echo "$java") $cp"
+  if [ -f "$archive" ] && { [ "$(cat "$stamp" 2>/dev/null)" != "$built_for" ] \
       || [ -n "$(IFS=:; find $cp -maxdepth 0 -newer "$archive" -print -quit 2>/dev/null)" ]; }; then
     rm -f "$archive" "$stamp"
   fi
-  if [ -f "$archive" ] || [ -z "$list" ] || [ ! -s "$list" ]; then return 0; fi
+  if [ -f "$archive" ]; then
+    # Lists a recording JVM wrote at its exit after the dump began (an AOT configuration is ~100 MB).
+    rm -f "$dir/$name.$listext" "$dir/$name"-*."$listext" "$dir/$name.classpath"
+    return 0
+  fi
+  if [ -z "$list" ] || [ ! -s "$list" ]; then return 0; fi
   # A dump under way (started by an earlier start in the last 10 minutes) will provide the archive.
   if [ -n "$(find "$dir" -maxdepth 1 -name "$name.dumping.*" -mmin -10 -print -quit)" ]; then return 0; fi
   # Taken aside: this run records a new list while the old one is archived.
-  mv -f "$list" "$work.classlist" 2>/dev/null || return 0
+  mv -f "$list" "$work.$listext" 2>/dev/null || return 0
+  local dump=(-Xshare:dump -XX:SharedClassListFile="$work.$listext" -XX:SharedArchiveFile="$work.$ext")
+  if [ "$kind" = aot ]; then
+    dump=(-XX:AOTMode=create -XX:AOTConfiguration="$work.$listext" -XX:AOTCache="$work.$ext")
+  fi
   # Niced and delayed: the dump must not take the CPU from the start it runs next to (on 2 cores a
   # starved start times out on its journal connection).
   (
     sleep "${BROWSEROS_CDS_DUMP_DELAY:-20}"
-    if nice -n 19 "$(browseros_java)" -Xshare:dump -XX:SharedClassListFile="$work.classlist" -XX:SharedArchiveFile="$work.jsa" \
-        -cp "$cp" && [ -s "$work.jsa" ]; then
-      printf '%s' "$cp" > "$stamp"
-      mv -f "$work.jsa" "$archive"
-      rm -f "$dir/$name".classlist "$dir/$name"-*.classlist
+    if nice -n 19 "$java" "${dump[@]}" -cp "$cp" && [ -s "$work.$ext" ]; then
+      printf '%s' "$built_for" > "$stamp"
+      mv -f "$work.$ext" "$archive"
+      rm -f "$dir/$name.$listext" "$dir/$name"-*."$listext"
     fi
-    rm -f "$work.jsa" "$work.classlist"
+    rm -f "$work.$ext" "$work.$listext"
   ) </dev/null >/dev/null 2>&1 &
   return 0
 }

@@ -12,7 +12,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.LocalTime;
+import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -87,7 +87,8 @@ public final class Bench {
 
   public static void main(String[] args) throws Exception {
     List<String> flags = List.of(args);
-    Report report = run(flags.contains("--quick") ? Counts.quick() : flags.contains("--focus") ? Counts.tuning() : Counts.full());
+    Counts counts = flags.contains("--quick") ? Counts.quick() : flags.contains("--focus") ? Counts.tuning() : Counts.full();
+    Report report = flags.contains("--startup") ? runStartup(counts) : run(counts);
     System.out.println(report.render());
     System.exit(0);
   }
@@ -106,6 +107,20 @@ public final class Bench {
         bench.phase("our stack", bench::stack);
         bench.phase("start-up", bench::startup);
       }
+      bench.report.note("load average at the end (other work on this machine skews every figure): " + Report.loadAverages());
+    } finally {
+      deleteQuietly(work);
+    }
+    return bench.report;
+  }
+
+  /** The start-up rows only ({@code scripts/bench --startup}). */
+  public static Report runStartup(Counts counts) throws Exception {
+    Path work = Files.createTempDirectory("browseros-bench");
+    Bench bench = new Bench(counts, work);
+    try {
+      bench.machine();
+      bench.phase("start-up", bench::startup);
       bench.report.note("load average at the end (other work on this machine skews every figure): " + Report.loadAverages());
     } finally {
       deleteQuietly(work);
@@ -691,95 +706,148 @@ public final class Bench {
 
   // ---- start-up ----------------------------------------------------------------------------------
 
-  /** A fresh main process (its own JVM, as scripts/main-process starts it) with 2 renderers. */
+  /** One start of main with 2 renderers: spawn → gateway up and → ready line, each renderer's launch → connected. */
+  record StartupRun(long gatewayMs, long readyMs, List<Long> rendererMs, String load) {}
+
+  /**
+   * Main with 2 renderers started as a user starts it: {@code scripts/main-process} (build skipped),
+   * with its JVM options, the renderers' own classpath and the AppCDS archives it keeps in the data
+   * dir. The first start of a new data dir is a row of its own (key material and journal created, no
+   * archive yet: it records the classes); the second builds the archives in the background; the
+   * measured starts after it map them, as a user's later starts do. With
+   * {@code BROWSEROS_BENCH_AOT_JAVA_HOME} set to a JDK 25+, the same again on that JDK with the
+   * launcher's opt-in AOT cache ({@code BROWSEROS_AOT=on}), in a data dir of its own.
+   */
   private void startup() throws Exception {
     if (n.startups() == 0) {
       return;
     }
+    Path script = launcher();
+    if (script == null) {
+      report.note("start-up skipped: scripts/main-process not found (run the harness from the repository)");
+      return;
+    }
+    startupSeries(script, "JDK " + Runtime.version().feature() + ", AppCDS", Map.of(), true);
+    String aotJavaHome = System.getenv("BROWSEROS_BENCH_AOT_JAVA_HOME");
+    if (aotJavaHome != null && !aotJavaHome.isBlank()) {
+      startupSeries(script, "java of " + aotJavaHome + ", AOT cache",
+          Map.of("JAVA_HOME", aotJavaHome, "BROWSEROS_AOT", "on"), false);
+    }
+  }
+
+  private void startupSeries(Path script, String label, Map<String, String> env, boolean targets) throws Exception {
+    Path dataDir = work.resolve("startup-" + label.replaceAll("[^A-Za-z0-9]+", "-"));
+    StartupRun cold = startOnce(script, dataDir, env);
+    report.value("ours: first start of a new data dir (scripts/main-process, " + label + " not built yet; key material, journal): "
+            + "spawn until gateway up / ready line; renderer launch until connected",
+        cold.gatewayMs() + " ms / " + cold.readyMs() + " ms; " + cold.rendererMs() + " ms (load " + cold.load() + ")");
+    // The archives are built in the background from what the first start recorded, right after this start began.
+    Map<String, String> dumpNow = new HashMap<>(env);
+    dumpNow.put("BROWSEROS_CDS_DUMP_DELAY", "0");
+    startOnce(script, dataDir, dumpNow);
+    if (!awaitArchives(dataDir.resolve("cds"))) {
+      report.note("start-up (" + label + "): no archive of main and the renderers after 3 minutes; the starts below ran without");
+    }
     List<Long> gateway = new ArrayList<>();
     List<Long> ready = new ArrayList<>();
     List<Long> rendererConnect = new ArrayList<>();
+    List<String> loads = new ArrayList<>();
     for (int run = 0; run < n.startups(); run++) {
-      Path dataDir = work.resolve("startup-" + run);
-      List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-          "-Xmx256m"));
-      cmd.addAll(ClientJvm.forwardedProperties());
-      cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), MainProcess.class.getName(),
-          "--data-dir", dataDir.toString(), "--renderers", "2", "--edge-port", "0", "--core-port", "0"));
-      long t0 = System.nanoTime();
-      Process p = new ProcessBuilder(cmd).start();
-      Map<String, LocalTime> launched = new ConcurrentHashMap<>();
-      Map<String, LocalTime> connected = new ConcurrentHashMap<>();
-      AtomicLong gatewayUp = new AtomicLong();
-      Thread errReader = new Thread(() -> {
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
-          String line;
-          while ((line = r.readLine()) != null) {
-            if (line.contains("Gateway up at")) {
-              gatewayUp.compareAndSet(0, System.nanoTime());
-            }
-            logTime(line, "Launched renderer [", launched);
-            logTime(line, "Renderer [", connected, "] connected");
-          }
-        } catch (IOException e) {
-          // the process ended
-        }
-      });
-      errReader.setDaemon(true);
-      errReader.start();
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = r.readLine()) != null) {
-          if (line.contains("main process ready")) {
-            ready.add((System.nanoTime() - t0) / 1_000_000);
-            break;
-          }
-        }
-      } finally {
-        p.destroy();
-        if (!p.waitFor(30, TimeUnit.SECONDS)) {
-          p.destroyForcibly();
-        }
-        errReader.join(5000);
+      StartupRun r = startOnce(script, dataDir, env);
+      if (r.gatewayMs() >= 0) {
+        gateway.add(r.gatewayMs());
       }
-      if (gatewayUp.get() > 0) {
-        gateway.add((gatewayUp.get() - t0) / 1_000_000);
+      if (r.readyMs() >= 0) {
+        ready.add(r.readyMs());
       }
-      for (Map.Entry<String, LocalTime> e : launched.entrySet()) {
-        LocalTime c = connected.get(e.getKey());
-        if (c != null) {
-          rendererConnect.add(Duration.between(e.getValue(), c).toMillis());
-        }
-      }
+      rendererConnect.addAll(r.rendererMs());
+      loads.add(r.load());
     }
     long gatewayMs = Report.median(gateway);
     long readyMs = Report.median(ready);
     long rendererMs = max(rendererConnect);
-    report.value("ours: main JVM spawn until gateway up (median of " + gateway.size() + ")", gatewayMs + " ms " + gateway);
-    report.value("ours: main JVM spawn until ready line, 2 renderers connected (median)", readyMs + " ms " + ready);
-    report.value("ours: renderer launch until connected (supervisor log, max of all)", rendererMs + " ms " + rendererConnect);
-    report.target("main ready < 2 s (spawn until gateway up)", gatewayMs + " ms", gatewayMs >= 0 && gatewayMs < 2000);
-    report.target("renderer connected < 1.5 s (launch until connected)", rendererMs + " ms", rendererMs >= 0 && rendererMs < 1500);
+    String how = " (scripts/main-process, " + label + ")";
+    report.value("ours: main JVM spawn until gateway up" + how + " (median of " + gateway.size() + ")", gatewayMs + " ms " + gateway
+        + " (load " + String.join("; ", loads) + ")");
+    report.value("ours: main JVM spawn until ready line, 2 renderers connected" + how + " (median)", readyMs + " ms " + ready);
+    report.value("ours: renderer launch until connected" + how + " (supervisor log, max of all)", rendererMs + " ms " + rendererConnect);
+    if (targets) {
+      report.target("main ready < 2 s (spawn until gateway up" + how + ")", gatewayMs + " ms", gatewayMs >= 0 && gatewayMs < 2000);
+      report.target("renderer connected < 1.5 s (launch until connected" + how + ")", rendererMs + " ms",
+          rendererMs >= 0 && rendererMs < 1500);
+    }
   }
 
-  private static void logTime(String line, String marker, Map<String, LocalTime> into) {
-    logTime(line, marker, into, "]");
+  /** {@code scripts/main-process} of this checkout, or null when the harness runs elsewhere. */
+  static Path launcher() {
+    for (String candidate : List.of("scripts/main-process", "../scripts/main-process")) {
+      Path p = Path.of(candidate).toAbsolutePath().normalize();
+      if (Files.isExecutable(p)) {
+        return p;
+      }
+    }
+    return null;
   }
 
-  private static void logTime(String line, String marker, Map<String, LocalTime> into, String end) {
-    int i = line.indexOf(marker);
-    if (i < 0 || line.length() < 12) {
-      return;
+  /** The command line of one start: free ports, 2 renderers, the given data dir. */
+  static List<String> launcherCommand(Path script, Path dataDir) {
+    return List.of(script.toString(), "--data-dir", dataDir.toString(), "--renderers", "2", "--edge-port", "0",
+        "--core-port", "0", "--inspector-port", "0");
+  }
+
+  /** Waits (at most 3 minutes) until no archive is being built in the data dir's cds dir, then says whether main's exists. */
+  private static boolean awaitArchives(Path cds) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+    while (System.nanoTime() < deadline) {
+      try (var files = Files.list(cds)) {
+        if (files.noneMatch(f -> f.getFileName().toString().contains(".dumping."))) {
+          break;
+        }
+      }
+      Thread.sleep(500);
     }
-    int j = line.indexOf(end, i + marker.length());
-    if (j < 0 || line.indexOf(']', i + marker.length()) != j) {
-      return;
+    return Files.exists(cds.resolve("main.jsa")) || Files.exists(cds.resolve("main.aot"));
+  }
+
+  static StartupRun startOnce(Path script, Path dataDir, Map<String, String> env) throws Exception {
+    ProcessBuilder builder = new ProcessBuilder(launcherCommand(script, dataDir))
+        .redirectError(ProcessBuilder.Redirect.DISCARD);
+    builder.environment().put("BROWSEROS_SKIP_BUILD", "1");
+    builder.environment().put("BROWSEROS_JAVA_OPTS", String.join(" ", ClientJvm.forwardedProperties()));
+    builder.environment().putAll(env);
+    // Main logs INFO to <data-dir>/logs/main.log only (its console shows warnings): read this start's lines there.
+    Path mainLog = dataDir.resolve("logs").resolve("main.log");
+    Files.deleteIfExists(mainLog);
+    String load = Report.load();
+    LocalDateTime spawnedAt = LocalDateTime.now();
+    long t0 = System.nanoTime();
+    Process p = builder.start();
+    long readyMs = -1;
+    long gatewayMs = -1;
+    List<Long> rendererMs = List.of();
+    try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = r.readLine()) != null) {
+        if (line.contains("main process ready")) {
+          readyMs = (System.nanoTime() - t0) / 1_000_000;
+          break;
+        }
+      }
+      // The file appender is asynchronous: wait (bounded) for the gateway and both renderers' lines.
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      do {
+        Thread.sleep(100);
+        gatewayMs = StartupIdle.logOffset(mainLog, "Gateway up at", spawnedAt);
+        rendererMs = StartupIdle.launchToConnected(mainLog);
+      } while ((gatewayMs < 0 || rendererMs.size() < 2) && System.nanoTime() < deadline);
+    } finally {
+      p.destroy();
+      if (!p.waitFor(30, TimeUnit.SECONDS)) {
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly();
+      }
     }
-    try {
-      into.putIfAbsent(line.substring(i + marker.length(), j), LocalTime.parse(line.substring(0, 12)));
-    } catch (java.time.format.DateTimeParseException e) {
-      // not a timestamped log line
-    }
+    return new StartupRun(gatewayMs, readyMs, rendererMs, load);
   }
 
   private static long max(List<Long> values) {

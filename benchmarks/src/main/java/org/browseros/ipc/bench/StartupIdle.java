@@ -403,7 +403,7 @@ public final class StartupIdle {
     return ticks;
   }
 
-  private static long logOffset(Path log, String marker, LocalDateTime spawnedAt) throws IOException {
+  static long logOffset(Path log, String marker, LocalDateTime spawnedAt) throws IOException {
     if (!Files.exists(log)) {
       return -1;
     }
@@ -435,7 +435,7 @@ public final class StartupIdle {
     }
   }
 
-  private static List<Long> launchToConnected(Path log) throws IOException {
+  static List<Long> launchToConnected(Path log) throws IOException {
     Map<String, LocalDateTime> launched = new LinkedHashMap<>();
     List<Long> ms = new ArrayList<>();
     if (!Files.exists(log)) {

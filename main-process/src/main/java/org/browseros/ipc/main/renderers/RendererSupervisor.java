@@ -193,8 +193,17 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
     public static Settings fromConfig(Config config) {
       Config c = config.getConfig("browseros.renderers");
       String java = c.getString("java");
+      List<String> jvmOptions = c.getStringList("jvm-options");
       if (java.isBlank()) {
         java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        jvmOptions = forRuntime(jvmOptions, Runtime.version().feature());
+      }
+      jvmOptions = withClassDataSharing(jvmOptions, c.hasPath("cds-dir") ? c.getString("cds-dir") : "",
+          c.hasPath("aot-cache") && c.getBoolean("aot-cache"));
+      Duration stopTimeout = c.getDuration("stop-timeout");
+      if (jvmOptions.contains(AOT_RECORD) && stopTimeout.compareTo(AOT_RECORD_STOP_TIMEOUT) < 0) {
+        // A recording renderer writes its AOT configuration (~60 MB) at exit, after SIGTERM.
+        stopTimeout = AOT_RECORD_STOP_TIMEOUT;
       }
       String classpath = c.getString("classpath");
       if (classpath.isBlank()) {
@@ -207,7 +216,7 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
           java,
           classpath,
           c.getString("main-class"),
-          withClassDataSharing(c.getStringList("jvm-options"), c.hasPath("cds-dir") ? c.getString("cds-dir") : ""),
+          jvmOptions,
           null,
           Path.of(config.getString("browseros.data-dir")),
           Path.of(c.getString("log-dir")),
@@ -216,29 +225,63 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
           c.getDouble("backoff.random-factor"),
           c.getInt("max-restarts"),
           c.getDuration("restart-window"),
-          c.getDuration("stop-timeout"),
+          stopTimeout,
           System.getProperty("config.file"),
           config.hasPath("browseros.security.plain-tcp") && !config.getBoolean("browseros.security.plain-tcp")
               ? Path.of(config.getString("browseros.data-dir")).resolve(TransportSecurity.DIRECTORY) : null,
           c.hasPath("adopt-timeout") ? c.getDuration("adopt-timeout") : Duration.ofSeconds(20));
     }
 
+    static final String AOT_RECORD = "-XX:AOTMode=record";
+    static final Duration AOT_RECORD_STOP_TIMEOUT = Duration.ofSeconds(10);
+
     /**
      * Class Data Sharing for renderers (browseros.renderers.cds-dir, set by scripts/main-process):
      * with {@code renderer.jsa} there, renderers map it; without, each records the classes it loads
      * ({@code {rendererId}} is replaced at launch) for scripts/main-process to archive at the next start.
+     * With {@code aotCache} (browseros.renderers.aot-cache, JDK 25+), the same with JDK 25's AOT
+     * cache: {@code renderer.aot}, else a recorded AOT configuration per renderer.
      */
-    static List<String> withClassDataSharing(List<String> jvmOptions, String cdsDir) {
+    static List<String> withClassDataSharing(List<String> jvmOptions, String cdsDir, boolean aotCache) {
       if (cdsDir.isBlank()) {
         return jvmOptions;
       }
       List<String> options = new ArrayList<>(jvmOptions);
+      if (aotCache) {
+        Path cache = Path.of(cdsDir, "renderer.aot");
+        if (Files.isRegularFile(cache)) {
+          options.add("-XX:AOTCache=" + cache);
+        } else {
+          options.add(AOT_RECORD);
+          options.add("-XX:AOTConfiguration=" + Path.of(cdsDir, "renderer-" + RENDERER_ID_PLACEHOLDER + ".aotconf"));
+          // Recording warns about every class it cannot keep (into the renderer's log): errors only.
+          options.add("-Xlog:aot*=error");
+        }
+        return List.copyOf(options);
+      }
       Path archive = Path.of(cdsDir, "renderer.jsa");
       if (Files.isRegularFile(archive)) {
         // An archive that does not match the classpath is ignored with a warning (logged, not fatal).
         options.add("-XX:SharedArchiveFile=" + archive);
       } else {
         options.add("-XX:DumpLoadedClassList=" + Path.of(cdsDir, "renderer-" + RENDERER_ID_PLACEHOLDER + ".classlist"));
+      }
+      return List.copyOf(options);
+    }
+
+    /**
+     * Renderers on main's own java: from JDK 23 on, the JVM warns once per JVM that Pekko uses
+     * sun.misc.Unsafe's memory access (JEP 471/498), from JDK 24 on that lz4-java loads a native
+     * library (JEP 472); the options allow both without the warnings (JDK 17 would refuse the first).
+     */
+    static List<String> forRuntime(List<String> jvmOptions, int feature) {
+      List<String> options = new ArrayList<>(jvmOptions);
+      if (feature >= 23 && jvmOptions.stream().noneMatch(o -> o.startsWith("--sun-misc-unsafe-memory-access"))) {
+        options.add("--sun-misc-unsafe-memory-access=allow");
+      }
+      if (feature >= 24 && jvmOptions.stream().noneMatch(o -> o.startsWith("--enable-native-access"))) {
+        // lz4-java loads its native library (JEP 472 warns from JDK 24 on).
+        options.add("--enable-native-access=ALL-UNNAMED");
       }
       return List.copyOf(options);
     }
