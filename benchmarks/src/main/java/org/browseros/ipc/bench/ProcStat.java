@@ -13,10 +13,19 @@ final class ProcStat {
 
   /** utime + stime in clock ticks. */
   static long cpuTicks(long pid) throws IOException {
-    String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
+    return ticks(Files.readString(Path.of("/proc", String.valueOf(pid), "stat")));
+  }
+
+  /** utime + stime in clock ticks of the text of a /proc stat file (a process's or a thread's). */
+  static long ticks(String stat) {
     // The command name may contain spaces: fields are counted after its closing parenthesis.
     String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
     return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+  }
+
+  /** The command (thread) name of the text of a /proc stat file. */
+  static String name(String stat) {
+    return stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
   }
 
   /** utime + stime in clock ticks of the process's threads whose name starts with {@code prefix}. */
@@ -26,10 +35,8 @@ final class ProcStat {
       for (Path task : tasks.toList()) {
         try {
           String stat = Files.readString(task.resolve("stat"));
-          String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-          if (name.startsWith(prefix)) {
-            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+          if (name(stat).startsWith(prefix)) {
+            ticks += ticks(stat);
           }
         } catch (IOException e) {
           // the thread ended

@@ -46,7 +46,6 @@ import java.util.stream.Collectors;
  * later starts do.
  */
 public final class StartupIdle {
-  private static final int TICKS_PER_SECOND = 100;
   private static final DateTimeFormatter ISO = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss,SSS");
 
   /** The main process running now: stopped (with its renderers) if the harness is interrupted. */
@@ -231,12 +230,12 @@ public final class StartupIdle {
         }
         // CPU each JVM spent up to the ready line: the start's work, less sensitive to the load than its duration.
         List<String> startCpu = new ArrayList<>();
-        startCpu.add("main " + cpuTicks(Path.of("/proc", String.valueOf(p.pid()), "stat")) * 1000 / TICKS_PER_SECOND);
+        startCpu.add("main " + ProcStat.cpuTicks(p.pid()) * 1000 / ProcStat.TICKS_PER_SECOND);
         p.toHandle().children().filter(c -> c.info().arguments()
                 .map(a -> List.of(a).contains("org.browseros.ipc.renderer.RendererMain")).orElse(false))
             .forEach(c -> {
               try {
-                startCpu.add("renderer " + cpuTicks(Path.of("/proc", String.valueOf(c.pid()), "stat")) * 1000 / TICKS_PER_SECOND);
+                startCpu.add("renderer " + ProcStat.cpuTicks(c.pid()) * 1000 / ProcStat.TICKS_PER_SECOND);
               } catch (IOException e) {
                 // exited
               }
@@ -262,7 +261,7 @@ public final class StartupIdle {
           Map<String, Long> threadsBefore = new TreeMap<>();
           Map<String, Long> threadSwitchesBefore = new TreeMap<>();
           for (long pid : pids) {
-            before.put(pid, cpuTicks(Path.of("/proc", String.valueOf(pid), "stat")));
+            before.put(pid, ProcStat.cpuTicks(pid));
             switchesBefore.put(pid, contextSwitches(pid));
             threadsBefore.putAll(threadTicks(pid, pid == p.pid() ? "main" : "renderer"));
             threadSwitchesBefore.putAll(threadSwitches(pid, pid == p.pid() ? "main" : "renderer"));
@@ -271,8 +270,8 @@ public final class StartupIdle {
           Thread.sleep(idleSeconds * 1000L);
           double seconds = (System.nanoTime() - s0) / 1e9;
           for (long pid : pids) {
-            double pct = (cpuTicks(Path.of("/proc", String.valueOf(pid), "stat")) - before.get(pid))
-                / (double) TICKS_PER_SECOND / seconds * 100;
+            double pct = (ProcStat.cpuTicks(pid) - before.get(pid))
+                / (double) ProcStat.TICKS_PER_SECOND / seconds * 100;
             double wakeups = (contextSwitches(pid) - switchesBefore.get(pid)) / seconds;
             if (pid == p.pid()) {
               mainPct = pct;
@@ -287,7 +286,7 @@ public final class StartupIdle {
               threadTicks(pid, pid == p.pid() ? "main" : "renderer").forEach((key, ticks) -> {
                 long delta = ticks - threadsBefore.getOrDefault(key, 0L);
                 if (delta > 0) {
-                  threadPct.merge(key.substring(0, key.lastIndexOf('|')), delta / (double) TICKS_PER_SECOND / seconds * 100,
+                  threadPct.merge(key.substring(0, key.lastIndexOf('|')), delta / (double) ProcStat.TICKS_PER_SECOND / seconds * 100,
                       Double::sum);
                 }
               });
@@ -356,13 +355,6 @@ public final class StartupIdle {
     return switches;
   }
 
-  /** utime + stime in clock ticks of a /proc stat file. */
-  private static long cpuTicks(Path stat) throws IOException {
-    String s = Files.readString(stat);
-    String[] fields = s.substring(s.lastIndexOf(')') + 2).split(" ");
-    return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
-  }
-
   /**
    * Context switches of all of a process's threads: each is a thread going to sleep or being
    * preempted, so idle, about one per wake-up. Less sensitive to the machine's load than CPU time,
@@ -392,9 +384,9 @@ public final class StartupIdle {
     try (var tasks = Files.list(Path.of("/proc", String.valueOf(pid), "task"))) {
       for (Path task : tasks.toList()) {
         try {
-          String s = Files.readString(task.resolve("stat"));
-          String name = s.substring(s.indexOf('(') + 1, s.lastIndexOf(')')).replaceAll("[0-9]+", "#");
-          ticks.put(role + ": " + name + "|" + task.getFileName(), cpuTicks(task.resolve("stat")));
+          String stat = Files.readString(task.resolve("stat"));
+          String name = ProcStat.name(stat).replaceAll("[0-9]+", "#");
+          ticks.put(role + ": " + name + "|" + task.getFileName(), ProcStat.ticks(stat));
         } catch (IOException e) {
           // the thread ended
         }
