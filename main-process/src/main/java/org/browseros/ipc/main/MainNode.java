@@ -233,11 +233,14 @@ public final class MainNode implements AutoCloseable {
     return (toNanos - fromNanos) / 1_000_000;
   }
 
-  /** Milliseconds from this JVM's start to {@code nanos} (System.nanoTime), or -1 if unknown. */
+  /**
+   * Milliseconds from this JVM's start to {@code nanos} (System.nanoTime). The JVM's own start time,
+   * not the OS's process start instant: that one is boot time plus ticks, and a VM's boot time can be
+   * off the wall clock by most of a second (0.55 s here), which this phase then showed as JVM start-up.
+   */
   private static long sinceJvmStart(long nanos) {
-    return ProcessHandle.current().info().startInstant()
-        .map(start -> System.currentTimeMillis() - (System.nanoTime() - nanos) / 1_000_000 - start.toEpochMilli())
-        .orElse(-1L);
+    return System.currentTimeMillis() - (System.nanoTime() - nanos) / 1_000_000
+        - java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime();
   }
 
   /** Waits until every launched renderer has connected; false if {@code timeout} passed first. */

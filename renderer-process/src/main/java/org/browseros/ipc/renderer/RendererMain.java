@@ -160,11 +160,14 @@ public final class RendererMain {
     t.start();
   }
 
-  /** Milliseconds from this JVM's start (as the OS tells, 10 ms resolution) to {@code nanos}, or -1. */
+  /**
+   * Milliseconds from this JVM's start to {@code nanos} (System.nanoTime). The JVM's own start time,
+   * not the OS's process start instant: that one is boot time plus ticks, and a VM's boot time can be
+   * off the wall clock by most of a second (0.55 s here), which this phase then showed as JVM start-up.
+   */
   private static long sinceJvmStart(long nanos) {
-    return ProcessHandle.current().info().startInstant()
-        .map(start -> System.currentTimeMillis() - (System.nanoTime() - nanos) / 1_000_000 - start.toEpochMilli())
-        .orElse(-1L);
+    return System.currentTimeMillis() - (System.nanoTime() - nanos) / 1_000_000
+        - java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime();
   }
 
   private static boolean isBlank(String s) {

@@ -22,10 +22,17 @@ import org.slf4j.LoggerFactory;
  * Generates the TLS key material at first start: a PKCS12 key store holding a self-signed EC P-256
  * key pair (made by the JDK's own {@code keytool}), a trust store holding its certificate, and their
  * random password, all in {@code <data-dir>/tls} with owner-only permissions. Later starts reuse it.
+ *
+ * <p>The stores use one PBKDF2 iteration ({@link #PBE_ITERATIONS}) where the JDK defaults to
+ * 10,000. Iterations stretch a guessable password; ours is 192 random bits, which no stretching
+ * makes harder to guess, while every JVM that loads the stores (main twice, each renderer and
+ * console) paid the 10,000 rounds on a cold JIT: 29% of a renderer's start-up CPU (issue 5).
  */
 public final class TlsMaterial {
   private static final Logger log = LoggerFactory.getLogger(TlsMaterial.class);
   private static final String ALIAS = "browseros";
+  /** PBKDF2 iterations of the stores' MAC and of their key and certificate encryption. */
+  static final int PBE_ITERATIONS = 1;
 
   private TlsMaterial() {}
 
@@ -55,13 +62,14 @@ public final class TlsMaterial {
       keytool(List.of("-genkeypair", "-alias", ALIAS, "-keyalg", "EC", "-groupname", "secp256r1",
           "-sigalg", "SHA256withECDSA", "-validity", "3650", "-dname", "CN=browseros-ipc-" + (prefix.isEmpty() ? "edge" : "core"),
           "-storetype", "PKCS12", "-keystore", keyStore.toString()), password);
-      KeyStore keys = KeyStore.getInstance("PKCS12");
-      try (InputStream in = Files.newInputStream(keyStore)) {
-        keys.load(in, password.toCharArray());
-      }
-      Certificate certificate = keys.getCertificate(ALIAS);
+      // The trust store is the key store with its key swapped for the certificate: a loaded PKCS12
+      // store is saved with the protection it was loaded with, a new one would get the JVM's default.
       KeyStore trust = KeyStore.getInstance("PKCS12");
-      trust.load(null, null);
+      try (InputStream in = Files.newInputStream(keyStore)) {
+        trust.load(in, password.toCharArray());
+      }
+      Certificate certificate = trust.getCertificate(ALIAS);
+      trust.deleteEntry(ALIAS);
       trust.setCertificateEntry(ALIAS, certificate);
       Path trustStore = work.resolve(prefix + TransportSecurity.TRUST_STORE);
       try (OutputStream out = Files.newOutputStream(trustStore)) {
@@ -91,6 +99,9 @@ public final class TlsMaterial {
     Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
     List<String> command = new java.util.ArrayList<>();
     command.add(keytool.toString());
+    for (String property : List.of("macIterationCount", "keyPbeIterationCount", "certPbeIterationCount")) {
+      command.add("-J-Dkeystore.pkcs12." + property + "=" + PBE_ITERATIONS);
+    }
     command.addAll(args);
     command.addAll(List.of("-storepass:env", "BROWSEROS_STORE_PASSWORD", "-keypass:env", "BROWSEROS_STORE_PASSWORD"));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
