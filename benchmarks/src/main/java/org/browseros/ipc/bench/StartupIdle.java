@@ -257,12 +257,12 @@ public final class StartupIdle {
                   .map(a -> List.of(a).contains("org.browseros.ipc.renderer.RendererMain")).orElse(false))
               .forEach(c -> pids.add(c.pid()));
           Map<Long, Long> before = new LinkedHashMap<>();
-          Map<Long, Long> switchesBefore = new LinkedHashMap<>();
+          Map<Long, Map<String, Long>> switchesBefore = new LinkedHashMap<>();
           Map<String, Long> threadsBefore = new TreeMap<>();
           Map<String, Long> threadSwitchesBefore = new TreeMap<>();
           for (long pid : pids) {
             before.put(pid, ProcStat.cpuTicks(pid));
-            switchesBefore.put(pid, contextSwitches(pid));
+            switchesBefore.put(pid, threadSwitches(pid, ""));
             threadsBefore.putAll(threadTicks(pid, pid == p.pid() ? "main" : "renderer"));
             threadSwitchesBefore.putAll(threadSwitches(pid, pid == p.pid() ? "main" : "renderer"));
           }
@@ -272,7 +272,7 @@ public final class StartupIdle {
           for (long pid : pids) {
             double pct = (ProcStat.cpuTicks(pid) - before.get(pid))
                 / (double) ProcStat.TICKS_PER_SECOND / seconds * 100;
-            double wakeups = (contextSwitches(pid) - switchesBefore.get(pid)) / seconds;
+            double wakeups = switchesSince(switchesBefore.get(pid), threadSwitches(pid, "")) / seconds;
             if (pid == p.pid()) {
               mainPct = pct;
               mainWakeups = wakeups;
@@ -356,24 +356,17 @@ public final class StartupIdle {
   }
 
   /**
-   * Context switches of all of a process's threads: each is a thread going to sleep or being
-   * preempted, so idle, about one per wake-up. Less sensitive to the machine's load than CPU time,
-   * which a busy machine inflates (cold caches, slower context switches).
+   * Context switches of a process's threads between two {@link #threadSwitches} snapshots: each is a
+   * thread going to sleep or being preempted, so idle, about one per wake-up. Less sensitive to the
+   * machine's load than CPU time, which a busy machine inflates (cold caches, slower context
+   * switches). Counted per thread: a sum over the process's threads went down (negative wake-ups in
+   * the table) when threads that had switched a lot before the window ended in it, such as the
+   * JIT's extra compiler threads; a thread that ends in the window loses its switches in it.
    */
-  private static long contextSwitches(long pid) throws IOException {
+  static long switchesSince(Map<String, Long> before, Map<String, Long> after) {
     long switches = 0;
-    try (var tasks = Files.list(Path.of("/proc", String.valueOf(pid), "task"))) {
-      for (Path task : tasks.toList()) {
-        try {
-          for (String line : Files.readAllLines(task.resolve("status"))) {
-            if (line.startsWith("voluntary_ctxt_switches:") || line.startsWith("nonvoluntary_ctxt_switches:")) {
-              switches += Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
-            }
-          }
-        } catch (IOException e) {
-          // the thread ended
-        }
-      }
+    for (Map.Entry<String, Long> thread : after.entrySet()) {
+      switches += thread.getValue() - before.getOrDefault(thread.getKey(), 0L);
     }
     return switches;
   }
