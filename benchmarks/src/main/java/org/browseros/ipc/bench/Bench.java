@@ -316,6 +316,9 @@ public final class Bench {
         JsonNode r = one.call("echo-chained " + size + " " + warmup(size) + " " + count(size));
         report.latency(ECHO_CHAINED, size, r);
       }
+      for (int size : SIZES) {
+        report.latency(ECHO_SYNC, size, one.call("echo-sync " + size + " " + warmup(size) + " " + count(size)));
+      }
       report.note("data plane: " + (dataPlane.envelopesIn() - envelopesBefore) + " envelopes came over the socket during the data-plane echo rows");
       envelopesBefore = dataPlane.envelopesIn();
       for (int size : SIZES) {
@@ -423,6 +426,8 @@ public final class Bench {
   static final String ECHO_DATA_PLANE = "ours: invoke app echo, data plane (renderer JVM → Unix socket → Connection → IpcMain handler → reply)";
   static final String EVENTS_ALTERNATED = "alternated, median of 3: ours, send renderer→main, 100 B, 1 renderer, data plane";
   static final String NODE_FLOOD_ALTERNATED = "alternated, median of 3: Node.js fork IPC one-way, child to parent, 100 B";
+  static final String ECHO_SYNC = "ours: invokeSync app echo, data plane (Electron's sendSync: the caller spins up to "
+      + "browseros.renderer.invoke-sync-spin = 200 µs, then parks)";
   static final String ECHO_CHAINED = "ours: invoke app echo, data plane, each next invoke from the reply's callback (as Node's ping-pong runs)";
   static final String ECHO_ARTERY = "ours: invoke app echo, Artery (data plane off: renderer JVM → Artery → Connection → IpcMain handler → reply)";
 

@@ -88,6 +88,7 @@ public final class BenchClient {
   private ObjectNode run(String[] cmd) throws Exception {
     return switch (cmd[0]) {
       case "echo" -> echo(Integer.parseInt(cmd[1]), Integer.parseInt(cmd[2]), Integer.parseInt(cmd[3]));
+      case "echo-sync" -> echoSync(Integer.parseInt(cmd[1]), Integer.parseInt(cmd[2]), Integer.parseInt(cmd[3]));
       case "echo-chained" -> echoChained(Integer.parseInt(cmd[1]), Integer.parseInt(cmd[2]), Integer.parseInt(cmd[3]));
       case "settings" -> settings(Integer.parseInt(cmd[1]), Integer.parseInt(cmd[2]));
       case "echo-pipelined" -> echoPipelined(Integer.parseInt(cmd[1]), Integer.parseInt(cmd[2]), Integer.parseInt(cmd[3]));
@@ -106,6 +107,24 @@ public final class BenchClient {
     for (int i = 0; i < warmup + count; i++) {
       long t0 = System.nanoTime();
       BenchChannels.Blob reply = ipc.invoke(BenchChannels.ECHO, blob).toCompletableFuture().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      long t = System.nanoTime() - t0;
+      if (reply.data().length != bytes) {
+        throw new IllegalStateException("echo returned " + reply.data().length + " bytes");
+      }
+      if (i >= warmup) {
+        h.recordValue(t);
+      }
+    }
+    return percentiles(h);
+  }
+
+  /** Sequential app:echo round trips through {@code invokeSync}: the caller spins, then parks, for each reply. */
+  private ObjectNode echoSync(int bytes, int warmup, int count) {
+    BenchChannels.Blob blob = new BenchChannels.Blob(new byte[bytes]);
+    Histogram h = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
+    for (int i = 0; i < warmup + count; i++) {
+      long t0 = System.nanoTime();
+      BenchChannels.Blob reply = ipc.invokeSync(BenchChannels.ECHO, blob, TIMEOUT);
       long t = System.nanoTime() - t0;
       if (reply.data().length != bytes) {
         throw new IllegalStateException("echo returned " + reply.data().length + " bytes");

@@ -136,6 +136,13 @@ public final class Report {
       t.add(new Target("small invoke p99 ≤ 1.0x Node IPC (caller blocked on get())", ratio(ours.get().p99(), node.get().p99()),
           ours.get().p99() <= node.get().p99()));
     }
+    Optional<Latency> sync = find(Bench.ECHO_SYNC, 100);
+    if (sync.isPresent() && node.isPresent()) {
+      t.add(new Target("small invoke p50 ≤ 1.0x Node IPC (invokeSync, Electron's sendSync)", ratio(sync.get().p50(), node.get().p50()),
+          sync.get().p50() <= node.get().p50()));
+      t.add(new Target("small invoke p99 ≤ 1.0x Node IPC (invokeSync, Electron's sendSync)", ratio(sync.get().p99(), node.get().p99()),
+          sync.get().p99() <= node.get().p99()));
+    }
     Optional<Latency> oursHuge = find("ours: invoke app echo", 1024 * 1024);
     Optional<Latency> nodeHuge = find("baseline: Node.js", 1024 * 1024);
     if (oursHuge.isPresent() && nodeHuge.isPresent()) {

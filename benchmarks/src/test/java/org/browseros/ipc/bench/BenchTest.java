@@ -16,7 +16,7 @@ class BenchTest {
   void shouldMeasureEveryPathWithTinyCounts() throws Exception {
     Report report = Bench.run(Bench.Counts.smoke());
 
-    for (String path : new String[] {Bench.ECHO_DATA_PLANE, Bench.ECHO_CHAINED, Bench.ECHO_ARTERY, Bench.ECHO_TLS}) {
+    for (String path : new String[] {Bench.ECHO_DATA_PLANE, Bench.ECHO_CHAINED, Bench.ECHO_SYNC, Bench.ECHO_ARTERY, Bench.ECHO_TLS}) {
       Report.Latency echo = report.latencies().stream()
           .filter(l -> l.name().equals(path) && l.bytes() == 100).findFirst().orElseThrow();
       assertNull(echo.unsupported(), "100 B echo through the full stack");
@@ -33,6 +33,8 @@ class BenchTest {
     assertTrue(table.contains("| small invoke p50 ≤ 1.0x Node IPC (next invoke from the reply's callback, as Node's) |")
         || table.contains("Node.js baseline skipped"), table);
     assertTrue(table.contains("| small invoke p50 ≤ 1.0x Node IPC (caller blocked on get()) |")
+        || table.contains("Node.js baseline skipped"), table);
+    assertTrue(table.contains("| small invoke p99 ≤ 1.0x Node IPC (invokeSync, Electron's sendSync) |")
         || table.contains("Node.js baseline skipped"), table);
     assertTrue(table.contains("(alternated runs, medians)") || table.contains("alternated event rows skipped"), table);
     assertTrue(report.throughputs().stream().anyMatch(t -> t.name().equals(Bench.EVENTS_ALTERNATED) && t.count() == 512)

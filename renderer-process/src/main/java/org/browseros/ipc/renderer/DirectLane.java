@@ -320,6 +320,12 @@ final class DirectLane {
     socket = s;
   }
 
+  /** True on the socket's reader thread, which completes callers' replies: it must not wait for one. */
+  boolean onReaderThread() {
+    FrameSocket s = socket;
+    return s != null && s.isReaderThread();
+  }
+
   /** Off the data plane (reconnecting, stopped): everything goes through the actor again. */
   void close() {
     socket = null;

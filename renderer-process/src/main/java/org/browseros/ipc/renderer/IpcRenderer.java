@@ -71,6 +71,8 @@ public final class IpcRenderer implements AutoCloseable {
   private final ClientEvents events = new ClientEvents();
   // On the data plane, invokes and sends skip the client actor (DirectLane).
   private final DirectLane lane;
+  // invokeSync: how long a waiting caller spins before it parks (browseros.renderer.invoke-sync-spin).
+  private final long syncSpinNanos;
   private volatile ActorRef<RendererClient.Command> client;
   private volatile Welcome welcome;
 
@@ -78,6 +80,14 @@ public final class IpcRenderer implements AutoCloseable {
     this.system = system;
     this.options = options;
     this.lane = new DirectLane(system.scheduler(), system.executionContext(), events);
+    this.syncSpinNanos = syncSpin(system.settings().config());
+  }
+
+  /** browseros.renderer.invoke-sync-spin; none on a single processor, where spinning keeps the reply's thread off it. */
+  static long syncSpin(com.typesafe.config.Config config) {
+    String path = "browseros.renderer.invoke-sync-spin";
+    long nanos = config.hasPath(path) ? config.getDuration(path).toNanos() : 0;
+    return Runtime.getRuntime().availableProcessors() > 1 ? Math.max(0, nanos) : 0;
   }
 
   /**
@@ -126,6 +136,49 @@ public final class IpcRenderer implements AutoCloseable {
     }
     return invokeRaw(channel.name(), bytes, timeout, channel.isIdempotent())
         .thenApply(reply -> PayloadCodec.decode(reply, channel.replyType()));
+  }
+
+  /**
+   * Invokes a channel in main and waits on the calling thread for its reply, as Electron's
+   * {@code ipcRenderer.sendSync} does; {@link #invoke} is the one to use where the caller can go on.
+   * The caller first spins for up to {@code browseros.renderer.invoke-sync-spin} (a reply on the
+   * local data plane usually comes within it), then parks until the reply or the timeout: parked,
+   * it is woken by the thread that reads the reply, and on a VM that wake-up of an idle processor
+   * cost more than the round trip itself (docs/PERFORMANCE.md, "invokeSync").
+   *
+   * <p>Not from a listener, a handler or a callback of an invoke's stage: those run on the threads
+   * that deliver replies, which would then wait for themselves. On the data plane's reader thread it
+   * fails at once with INTERNAL (waiting there stalls the socket, heartbeats included, and main
+   * drops the connection); on the others such a call waits for its timeout.
+   *
+   * @throws IpcException as {@link #invoke} fails: VALIDATION, PERMISSION, TIMEOUT, CONNECTION...;
+   *     INTERNAL when the thread was interrupted (its interrupt flag is set again)
+   */
+  public <P, R> R invokeSync(Channel<P, R> channel, P payload) {
+    return invokeSync(channel, payload, options.invokeTimeout());
+  }
+
+  /** As {@link #invokeSync(Channel, Object)}, failing with TIMEOUT when no reply came within {@code timeout}. */
+  public <P, R> R invokeSync(Channel<P, R> channel, P payload, Duration timeout) {
+    if (lane.onReaderThread()) {
+      throw new IpcException(ErrorCode.INTERNAL,
+          "invokeSync on the data plane's reader thread would wait for the reply it is to read; use invoke");
+    }
+    CompletableFuture<R> reply = invoke(channel, payload, timeout).toCompletableFuture();
+    for (long start = System.nanoTime(); !reply.isDone() && System.nanoTime() - start < syncSpinNanos; ) {
+      Thread.onSpinWait();
+    }
+    try {
+      // invoke fails the stage with TIMEOUT itself; this bound only guards against a stage never completed.
+      return reply.get(timeout.plus(ASK_MARGIN).toMillis(), TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw asIpc(e.getCause(), ErrorCode.INTERNAL);
+    } catch (TimeoutException e) {
+      throw new IpcException(ErrorCode.TIMEOUT, "No answer from main in time");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IpcException(ErrorCode.INTERNAL, "Interrupted while waiting for the reply of '" + channel.name() + "'");
+    }
   }
 
   /**

@@ -216,6 +216,29 @@ class IpcRendererTest {
   }
 
   @Test
+  void shouldReturnTheReplyOrThrowTheTypedErrorFromInvokeSyncOverArtery() {
+    Connected c = connect(TestMain.Settings.welcoming(null));
+
+    assertEquals(new Echo("sync"), c.ipc().invokeSync(ECHO, new Echo("sync")));
+    IpcException refused = assertThrows(IpcException.class, () -> c.ipc().invokeSync(FAIL, new Echo("x")));
+    assertEquals(ErrorCode.VALIDATION, refused.error().code());
+    assertEquals("payload refused", refused.error().message());
+    IpcException silent = assertThrows(IpcException.class, () -> c.ipc().invokeSync(SILENT, new Echo("x"), Duration.ofMillis(300)));
+    assertEquals(ErrorCode.TIMEOUT, silent.error().code());
+  }
+
+  @Test
+  void shouldSpinForTheConfiguredTimeOnlyWithMoreThanOneProcessor() {
+    com.typesafe.config.Config config = com.typesafe.config.ConfigFactory.parseString("browseros.renderer.invoke-sync-spin = 150us");
+    long expected = Runtime.getRuntime().availableProcessors() > 1 ? 150_000 : 0;
+    assertEquals(expected, IpcRenderer.syncSpin(config));
+    assertEquals(0, IpcRenderer.syncSpin(com.typesafe.config.ConfigFactory.parseString("browseros.renderer.invoke-sync-spin = 0s")));
+    assertEquals(0, IpcRenderer.syncSpin(com.typesafe.config.ConfigFactory.empty()));
+    long shipped = com.typesafe.config.ConfigFactory.load().getDuration("browseros.renderer.invoke-sync-spin").toNanos();
+    assertEquals(Runtime.getRuntime().availableProcessors() > 1 ? shipped : 0, IpcRenderer.syncSpin(com.typesafe.config.ConfigFactory.load()));
+  }
+
+  @Test
   void shouldTimeOutAnInvokeThatGetsNoReplyWhileHeartbeatsKeepTheConnection() {
     // Heartbeats every 100 ms are acked, so the second it waits outlives many heartbeat intervals.
     Connected c = connect(new TestMain.Settings(null, 100, true, null), o -> o.withMissedHeartbeats(2));

@@ -129,6 +129,11 @@ public final class FrameSocket implements AutoCloseable {
     t.start();
   }
 
+  /** True when called on this socket's reader thread (the one that runs the handler). */
+  public boolean isReaderThread() {
+    return Thread.currentThread() == reader;
+  }
+
   public SocketChannel channel() {
     return channel;
   }
