@@ -165,6 +165,7 @@ public final class Bench {
       try (ClientJvm uds = ClientJvm.start(List.of(), SocketEcho.class, log, "uds", sock.toString());
           SocketChannel ch = SocketEcho.connectUds(sock)) {
         report.latency("floor: Java Unix domain socket ping-pong", size, SocketEcho.pingPong(ch, size, warmup(size), count(size)));
+        report.latency(UDS_SPINNING, size, SocketEcho.pingPongSpinning(ch, size, warmup(size), count(size), SYNC_SPIN_NANOS));
       }
     }
     node();
@@ -229,6 +230,7 @@ public final class Bench {
       try (ClientJvm uds = ClientJvm.start(List.of(), SocketEcho.class, log, "uds", sock.toString());
           SocketChannel ch = SocketEcho.connectUds(sock)) {
         report.latency("floor: Java Unix domain socket ping-pong", size, SocketEcho.pingPong(ch, size, warmup(size), count(size)));
+        report.latency(UDS_SPINNING, size, SocketEcho.pingPongSpinning(ch, size, warmup(size), count(size), SYNC_SPIN_NANOS));
       }
     }
     String node = findNode();
@@ -426,6 +428,9 @@ public final class Bench {
   static final String ECHO_DATA_PLANE = "ours: invoke app echo, data plane (renderer JVM → Unix socket → Connection → IpcMain handler → reply)";
   static final String EVENTS_ALTERNATED = "alternated, median of 3: ours, send renderer→main, 100 B, 1 renderer, data plane";
   static final String NODE_FLOOD_ALTERNATED = "alternated, median of 3: Node.js fork IPC one-way, child to parent, 100 B";
+  /** browseros.renderer.invoke-sync-spin as shipped, for the floor that invokeSync's row is judged against. */
+  static final long SYNC_SPIN_NANOS = RendererConfig.load().getDuration("browseros.renderer.invoke-sync-spin").toNanos();
+  static final String UDS_SPINNING = "floor: Java Unix domain socket ping-pong, the caller polls up to invoke-sync-spin, then blocks";
   static final String ECHO_SYNC = "ours: invokeSync app echo, data plane (Electron's sendSync: the caller spins up to "
       + "browseros.renderer.invoke-sync-spin = 200 µs, then parks)";
   static final String ECHO_CHAINED = "ours: invoke app echo, data plane, each next invoke from the reply's callback (as Node's ping-pong runs)";

@@ -91,6 +91,44 @@ public final class SocketEcho {
     return h;
   }
 
+  /**
+   * As {@link #pingPong}, but the caller waits for each reply as {@code IpcRenderer.invokeSync} does:
+   * it polls the socket for up to {@code spinNanos}, then blocks. The floor that row is judged against.
+   */
+  static Histogram pingPongSpinning(SocketChannel ch, int bytes, int warmup, int count, long spinNanos) throws IOException {
+    Histogram h = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
+    ByteBuffer out = ByteBuffer.allocate(4 + bytes);
+    ByteBuffer in = ByteBuffer.allocate(4 + bytes);
+    try {
+      for (int i = 0; i < warmup + count; i++) {
+        long t0 = System.nanoTime();
+        out.clear();
+        out.putInt(bytes).position(4 + bytes).flip();
+        ch.configureBlocking(true);
+        while (out.hasRemaining()) {
+          ch.write(out);
+        }
+        in.clear();
+        ch.configureBlocking(false);
+        while (in.hasRemaining() && System.nanoTime() - t0 < spinNanos) {
+          if (ch.read(in) < 0) {
+            throw new IOException("the echo server closed the socket");
+          }
+          Thread.onSpinWait();
+        }
+        ch.configureBlocking(true);
+        readFully(ch, in);
+        long t = System.nanoTime() - t0;
+        if (i >= warmup) {
+          h.recordValue(t);
+        }
+      }
+    } finally {
+      ch.configureBlocking(true);
+    }
+    return h;
+  }
+
   static SocketChannel connectTcp(int port) throws IOException {
     SocketChannel ch = SocketChannel.open(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
     ch.socket().setTcpNoDelay(true);

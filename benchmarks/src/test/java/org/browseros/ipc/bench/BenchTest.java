@@ -24,6 +24,8 @@ class BenchTest {
     }
     assertTrue(report.latencies().stream().anyMatch(l -> l.name().startsWith("raw Artery") && l.unsupported() == null));
     assertTrue(report.latencies().stream().anyMatch(l -> l.name().startsWith("floor: Java Unix domain socket")));
+    assertTrue(report.latencies().stream().anyMatch(l -> l.name().equals(Bench.UDS_SPINNING) && l.count() == 100));
+    assertTrue(report.targets().stream().anyMatch(t -> t.name().startsWith("our layers ≤ 15% over their transport: invokeSync")));
     assertTrue(report.latencies().stream().anyMatch(l -> l.name().startsWith("ours: ipcMain.broadcast")));
     assertTrue(report.throughputs().stream().anyMatch(t -> t.name().startsWith("ours: send renderer→main") && t.name().endsWith("data plane") && t.count() == 512));
     assertTrue(report.throughputs().stream().anyMatch(t -> t.name().startsWith("ours: send renderer→main") && t.name().endsWith("(data plane off)") && t.count() == 512));
