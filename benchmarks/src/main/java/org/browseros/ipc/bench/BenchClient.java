@@ -102,29 +102,25 @@ public final class BenchClient {
 
   /** Sequential app:echo round trips: the latency of one invoke through every layer. */
   private ObjectNode echo(int bytes, int warmup, int count) throws Exception {
-    BenchChannels.Blob blob = new BenchChannels.Blob(new byte[bytes]);
-    Histogram h = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
-    for (int i = 0; i < warmup + count; i++) {
-      long t0 = System.nanoTime();
-      BenchChannels.Blob reply = ipc.invoke(BenchChannels.ECHO, blob).toCompletableFuture().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-      long t = System.nanoTime() - t0;
-      if (reply.data().length != bytes) {
-        throw new IllegalStateException("echo returned " + reply.data().length + " bytes");
-      }
-      if (i >= warmup) {
-        h.recordValue(t);
-      }
-    }
-    return percentiles(h);
+    return echoRoundTrips(bytes, warmup, count,
+        blob -> ipc.invoke(BenchChannels.ECHO, blob).toCompletableFuture().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS));
   }
 
   /** Sequential app:echo round trips through {@code invokeSync}: the caller spins, then parks, for each reply. */
-  private ObjectNode echoSync(int bytes, int warmup, int count) {
+  private ObjectNode echoSync(int bytes, int warmup, int count) throws Exception {
+    return echoRoundTrips(bytes, warmup, count, blob -> ipc.invokeSync(BenchChannels.ECHO, blob, TIMEOUT));
+  }
+
+  private interface RoundTrip {
+    BenchChannels.Blob call(BenchChannels.Blob blob) throws Exception;
+  }
+
+  private static ObjectNode echoRoundTrips(int bytes, int warmup, int count, RoundTrip roundTrip) throws Exception {
     BenchChannels.Blob blob = new BenchChannels.Blob(new byte[bytes]);
     Histogram h = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
     for (int i = 0; i < warmup + count; i++) {
       long t0 = System.nanoTime();
-      BenchChannels.Blob reply = ipc.invokeSync(BenchChannels.ECHO, blob, TIMEOUT);
+      BenchChannels.Blob reply = roundTrip.call(blob);
       long t = System.nanoTime() - t0;
       if (reply.data().length != bytes) {
         throw new IllegalStateException("echo returned " + reply.data().length + " bytes");
