@@ -1,8 +1,6 @@
 package org.browseros.ipc.main.persistence;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
@@ -13,9 +11,13 @@ import slick.jdbc.JdbcDataSource;
 import slick.jdbc.hikaricp.HikariCPJdbcDataSource;
 
 /**
- * The journal probe: {@code SELECT 1} on a connection from the journal's own pool (the shared
- * {@code slick} database of {@code browseros-domain.conf}), so it fails exactly when the journal
- * cannot reach its database. Bounded by the pool's connection timeout and the query timeout.
+ * The journal probe: JDBC's validity check ({@link Connection#isValid}) on a connection from the
+ * journal's own pool (the shared {@code slick} database of {@code browseros-domain.conf}), so it
+ * fails exactly when the journal cannot reach its database. Bounded by the pool's connection timeout
+ * and the check's timeout. The drivers make it a round trip where there is one to make: PostgreSQL
+ * runs an empty query, H2 over TCP a query of its session table, embedded H2 checks that its session
+ * is open. It was {@code SELECT 1}: the same verdicts, but each second H2 parsed and planned a query,
+ * and the JIT was still compiling its parser minutes after a start (idle CPU, docs/PERFORMANCE.md).
  *
  * <p>A failed probe evicts the pool's connections: a connection broken by an outage can fail with
  * an error the pool does not recognise as fatal (H2: "Database is already closed"), and would
@@ -41,13 +43,9 @@ public final class JournalProbe {
     AtomicReference<JdbcDataSource> source = new AtomicReference<>();
     return () -> {
       JdbcDataSource pool = source.updateAndGet(known -> known != null ? known : lookup(system));
-      try (Connection connection = pool.createConnection();
-           PreparedStatement statement = connection.prepareStatement("SELECT 1")) {
-        statement.setQueryTimeout(seconds);
-        try (ResultSet result = statement.executeQuery()) {
-          if (!result.next()) {
-            throw new SQLException("SELECT 1 returned no row");
-          }
+      try (Connection connection = pool.createConnection()) {
+        if (!connection.isValid(seconds)) {
+          throw new SQLException("The journal's database connection is not valid");
         }
       } catch (SQLException | RuntimeException e) {
         evictConnections(pool);
