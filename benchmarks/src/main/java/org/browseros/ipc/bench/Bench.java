@@ -164,12 +164,17 @@ public final class Bench {
       Path sock = work.resolve("echo-" + size + ".sock");
       try (ClientJvm uds = ClientJvm.start(List.of(), SocketEcho.class, log, "uds", sock.toString());
           SocketChannel ch = SocketEcho.connectUds(sock)) {
-        report.latency("floor: Java Unix domain socket ping-pong", size, SocketEcho.pingPong(ch, size, warmup(size), count(size)));
-        report.latency(UDS_SPINNING, size, SocketEcho.pingPongSpinning(ch, size, warmup(size), count(size), SYNC_SPIN_NANOS));
+        udsFloorRows(ch, size);
       }
     }
     node();
     rawArtery(log);
+  }
+
+  /** The Unix-socket floor of one size: its caller blocked in each read, then polling first as invokeSync does. */
+  private void udsFloorRows(SocketChannel ch, int size) throws IOException {
+    report.latency("floor: Java Unix domain socket ping-pong", size, SocketEcho.pingPong(ch, size, warmup(size), count(size)));
+    report.latency(UDS_SPINNING, size, SocketEcho.pingPongSpinning(ch, size, warmup(size), count(size), SYNC_SPIN_NANOS));
   }
 
   private void node() throws Exception {
@@ -229,8 +234,7 @@ public final class Bench {
       Path sock = work.resolve("echo-focus-" + size + ".sock");
       try (ClientJvm uds = ClientJvm.start(List.of(), SocketEcho.class, log, "uds", sock.toString());
           SocketChannel ch = SocketEcho.connectUds(sock)) {
-        report.latency("floor: Java Unix domain socket ping-pong", size, SocketEcho.pingPong(ch, size, warmup(size), count(size)));
-        report.latency(UDS_SPINNING, size, SocketEcho.pingPongSpinning(ch, size, warmup(size), count(size), SYNC_SPIN_NANOS));
+        udsFloorRows(ch, size);
       }
     }
     String node = findNode();

@@ -69,31 +69,15 @@ public final class SocketEcho {
     return true;
   }
 
-  /** Sequential round trips of {@code bytes} over a connected channel. */
+  /** Sequential round trips of {@code bytes} over a connected channel, each caller blocked in its read. */
   static Histogram pingPong(SocketChannel ch, int bytes, int warmup, int count) throws IOException {
-    Histogram h = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
-    ByteBuffer out = ByteBuffer.allocate(4 + bytes);
-    ByteBuffer in = ByteBuffer.allocate(4 + bytes);
-    for (int i = 0; i < warmup + count; i++) {
-      long t0 = System.nanoTime();
-      out.clear();
-      out.putInt(bytes).position(4 + bytes).flip();
-      while (out.hasRemaining()) {
-        ch.write(out);
-      }
-      in.clear();
-      readFully(ch, in);
-      long t = System.nanoTime() - t0;
-      if (i >= warmup) {
-        h.recordValue(t);
-      }
-    }
-    return h;
+    return pingPongSpinning(ch, bytes, warmup, count, 0);
   }
 
   /**
    * As {@link #pingPong}, but the caller waits for each reply as {@code IpcRenderer.invokeSync} does:
    * it polls the socket for up to {@code spinNanos}, then blocks. The floor that row is judged against.
+   * With {@code spinNanos} 0 the channel stays in blocking mode throughout.
    */
   static Histogram pingPongSpinning(SocketChannel ch, int bytes, int warmup, int count, long spinNanos) throws IOException {
     Histogram h = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
@@ -104,19 +88,23 @@ public final class SocketEcho {
         long t0 = System.nanoTime();
         out.clear();
         out.putInt(bytes).position(4 + bytes).flip();
-        ch.configureBlocking(true);
+        if (spinNanos > 0) {
+          ch.configureBlocking(true);
+        }
         while (out.hasRemaining()) {
           ch.write(out);
         }
         in.clear();
-        ch.configureBlocking(false);
-        while (in.hasRemaining() && System.nanoTime() - t0 < spinNanos) {
-          if (ch.read(in) < 0) {
-            throw new IOException("the echo server closed the socket");
+        if (spinNanos > 0) {
+          ch.configureBlocking(false);
+          while (in.hasRemaining() && System.nanoTime() - t0 < spinNanos) {
+            if (ch.read(in) < 0) {
+              throw new IOException("the echo server closed the socket");
+            }
+            Thread.onSpinWait();
           }
-          Thread.onSpinWait();
+          ch.configureBlocking(true);
         }
-        ch.configureBlocking(true);
         readFully(ch, in);
         long t = System.nanoTime() - t0;
         if (i >= warmup) {

@@ -257,22 +257,26 @@ public final class StartupIdle {
                   .map(a -> List.of(a).contains("org.browseros.ipc.renderer.RendererMain")).orElse(false))
               .forEach(c -> pids.add(c.pid()));
           Map<Long, Long> before = new LinkedHashMap<>();
+          // One snapshot of each process's threads' context switches at each end of the window: the
+          // process's wake-ups and (with --threads) the per-thread table both come from it.
           Map<Long, Map<String, Long>> switchesBefore = new LinkedHashMap<>();
           Map<String, Long> threadsBefore = new TreeMap<>();
-          Map<String, Long> threadSwitchesBefore = new TreeMap<>();
           for (long pid : pids) {
             before.put(pid, ProcStat.cpuTicks(pid));
-            switchesBefore.put(pid, threadSwitches(pid, ""));
-            threadsBefore.putAll(threadTicks(pid, pid == p.pid() ? "main" : "renderer"));
-            threadSwitchesBefore.putAll(threadSwitches(pid, pid == p.pid() ? "main" : "renderer"));
+            switchesBefore.put(pid, threadSwitches(pid, role(p, pid)));
+            if (threads) {
+              threadsBefore.putAll(threadTicks(pid, role(p, pid)));
+            }
           }
           long s0 = System.nanoTime();
           Thread.sleep(idleSeconds * 1000L);
           double seconds = (System.nanoTime() - s0) / 1e9;
+          Map<Long, Map<String, Long>> switchesAfter = new LinkedHashMap<>();
           for (long pid : pids) {
             double pct = (ProcStat.cpuTicks(pid) - before.get(pid))
                 / (double) ProcStat.TICKS_PER_SECOND / seconds * 100;
-            double wakeups = switchesSince(switchesBefore.get(pid), threadSwitches(pid, "")) / seconds;
+            switchesAfter.put(pid, threadSwitches(pid, role(p, pid)));
+            double wakeups = switchesSince(switchesBefore.get(pid), switchesAfter.get(pid)) / seconds;
             if (pid == p.pid()) {
               mainPct = pct;
               mainWakeups = wakeups;
@@ -283,14 +287,15 @@ public final class StartupIdle {
           }
           if (threads) {
             for (long pid : pids) {
-              threadTicks(pid, pid == p.pid() ? "main" : "renderer").forEach((key, ticks) -> {
+              threadTicks(pid, role(p, pid)).forEach((key, ticks) -> {
                 long delta = ticks - threadsBefore.getOrDefault(key, 0L);
                 if (delta > 0) {
                   threadPct.merge(key.substring(0, key.lastIndexOf('|')), delta / (double) ProcStat.TICKS_PER_SECOND / seconds * 100,
                       Double::sum);
                 }
               });
-              threadSwitches(pid, pid == p.pid() ? "main" : "renderer").forEach((key, switches) -> {
+              Map<String, Long> threadSwitchesBefore = switchesBefore.get(pid);
+              switchesAfter.get(pid).forEach((key, switches) -> {
                 long delta = switches - threadSwitchesBefore.getOrDefault(key, 0L);
                 if (delta > 0) {
                   threadWakeups.merge(key.substring(0, key.lastIndexOf('|')), delta / seconds, Double::sum);
@@ -312,6 +317,10 @@ public final class StartupIdle {
         p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
       }
     }
+  }
+
+  private static String role(Process main, long pid) {
+    return pid == main.pid() ? "main" : "renderer";
   }
 
   private static boolean dumping(Path cds) throws IOException {

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
@@ -24,13 +23,9 @@ class MainNodeInspectorStartTest {
 
   @Test
   void shouldStartTheInspectorOnlyOnceTheBoundPassedWhileARendererHasNotConnected(@TempDir Path dir) throws Exception {
-    Map<String, Object> overrides = new HashMap<>();
-    overrides.put("browseros.data-dir", dir.toString());
-    overrides.put("browseros.edge.pekko.remote.artery.canonical.port", 0);
-    overrides.put("browseros.core.pekko.remote.artery.canonical.port", 0);
+    Map<String, Object> overrides = InProcessMain.overrides(dir);
     overrides.put("browseros.inspector.port", 0);
     overrides.put("browseros.inspector.await-renderers", "4s");
-    overrides.put("browseros.security.plain-tcp", true); // no key material to generate: not what this is about
     // A renderer that runs but never connects.
     overrides.put("browseros.renderers.count", 1);
     overrides.put("browseros.renderers.main-class", SleepingRendererMain.class.getName());

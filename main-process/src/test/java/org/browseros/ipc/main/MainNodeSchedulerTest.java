@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.Map;
 import org.apache.pekko.actor.LightArrayRevolverScheduler;
 import org.apache.pekko.actor.Scheduler;
@@ -28,12 +27,8 @@ class MainNodeSchedulerTest {
 
   @Test
   void shouldRunBothSystemsAndTheClusterOnDueTimeSchedulers(@TempDir Path dir) throws Exception {
-    Map<String, Object> overrides = new HashMap<>();
-    overrides.put("browseros.data-dir", dir.toString());
-    overrides.put("browseros.edge.pekko.remote.artery.canonical.port", 0);
-    overrides.put("browseros.core.pekko.remote.artery.canonical.port", 0);
+    Map<String, Object> overrides = InProcessMain.overrides(dir);
     overrides.put("browseros.inspector.enabled", false);
-    overrides.put("browseros.security.plain-tcp", true); // no key material to generate: not what this is about
     overrides.put("browseros.renderers.count", 0);
     try (MainNode node = MainNode.start(MainConfig.load(overrides))) {
       Scheduler core = node.coreSystem().classicSystem().scheduler();

@@ -31,13 +31,13 @@ public final class JournalProbe {
    * plugin (none is configured today) a probe that always passes, so writes are never refused
    * for want of a check.
    */
-  public static JournalHealth.Probe forConfiguredJournal(ActorSystem<?> system, Duration queryTimeout) {
+  public static JournalHealth.Probe forConfiguredJournal(ActorSystem<?> system, Duration timeout) {
     String plugin = system.settings().config().getString("pekko.persistence.journal.plugin");
-    return "jdbc-journal".equals(plugin) ? jdbc(system, queryTimeout) : () -> { };
+    return "jdbc-journal".equals(plugin) ? jdbc(system, timeout) : () -> { };
   }
 
-  public static JournalHealth.Probe jdbc(ActorSystem<?> system, Duration queryTimeout) {
-    int seconds = (int) Math.max(1, queryTimeout.toSeconds());
+  public static JournalHealth.Probe jdbc(ActorSystem<?> system, Duration timeout) {
+    int seconds = (int) Math.max(1, timeout.toSeconds());
     // Looked up at the first probe and kept (the shared pool is the same object across outages):
     // idle, a probe runs every second, and the lookup (a config read) was repeated work in each.
     AtomicReference<JdbcDataSource> source = new AtomicReference<>();

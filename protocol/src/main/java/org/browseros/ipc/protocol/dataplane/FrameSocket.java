@@ -208,7 +208,7 @@ public final class FrameSocket implements AutoCloseable {
    * and a queue of megabytes made every young collection of a small renderer heap copy them.
    */
   public boolean awaitRoom(Duration maxWait) throws InterruptedException {
-    if (pendingBytes.get() <= sendWindow || Thread.currentThread() == reader) {
+    if (pendingBytes.get() <= sendWindow || isReaderThread()) {
       return true;
     }
     long deadline = System.nanoTime() + maxWait.toNanos();
