@@ -255,7 +255,7 @@ public final class MainNode implements AutoCloseable {
       try {
         RendererList list = admission.renderers().toCompletableFuture().get(5, TimeUnit.SECONDS);
         boolean all = list.renderers().stream()
-            .filter(r -> r.pid() != null)
+            .filter(r -> r.pid() != null && !RendererSupervisor.SPARE.equals(r.status()))
             .allMatch(r -> "connected".equals(r.status()));
         if (all) {
           return true;

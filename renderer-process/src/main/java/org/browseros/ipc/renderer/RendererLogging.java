@@ -10,7 +10,8 @@ import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.spi.ContextAwareBase;
 
 /**
- * The logging of a renderer JVM that main launched ({@value RendererMain#ENV_RENDERER_ID} set), built
+ * The logging of a renderer JVM that main launched ({@value RendererMain#ENV_RENDERER_ID} set, or a
+ * spare: {@value RendererMain#ENV_SPARE}), built
  * in code: the same as this module's {@code logback.xml} (stderr, Pekko at WARN, the rest at INFO)
  * without parsing XML, which took 60-80 ms of a quiet renderer start and several hundred ms when
  * two renderers and main start together on 2 cores (start-up, issue 5). Everything else (consoles,
@@ -23,7 +24,8 @@ public final class RendererLogging extends ContextAwareBase implements Configura
 
   @Override
   public ExecutionStatus configure(LoggerContext context) {
-    if (System.getenv(RendererMain.ENV_RENDERER_ID) == null || System.getProperty("logback.configurationFile") != null
+    if ((System.getenv(RendererMain.ENV_RENDERER_ID) == null && !"1".equals(System.getenv(RendererMain.ENV_SPARE)))
+        || System.getProperty("logback.configurationFile") != null
         || RendererLogging.class.getClassLoader().getResource("logback-test.xml") != null) {
       return ExecutionStatus.NEUTRAL;
     }

@@ -6,8 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +34,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 /** RendererMain as a real OS process against a test main: it connects, answers, and exits when it should. */
 @ExtendWith(LogCapturingExtension.class)
@@ -83,6 +88,102 @@ class RendererMainTest {
       }
     }).get(30, TimeUnit.SECONDS);
     return new Launched(process, line, hellos.expectMessageClass(Hello.class), fromRenderer);
+  }
+
+  record Spare(Process process, ActorRef<ToGateway> gateway, TestProbe<Hello> hellos, TestProbe<Object> fromRenderer,
+      BufferedReader out) {}
+
+  /** A spare renderer (no id, no secret) launched against a fresh gateway, once it said it is ready. */
+  private Spare launchSpare(TestMain.Settings settings) throws Exception {
+    TestProbe<Hello> hellos = main.createTestProbe();
+    TestProbe<Object> fromRenderer = main.createTestProbe();
+    ActorRef<ToGateway> gateway = main.spawn(
+        TestMain.gateway(settings, hellos.ref(), fromRenderer.ref()), "gateway-" + gateways.incrementAndGet());
+    ProcessBuilder pb = new ProcessBuilder(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx256m",
+        "-cp", System.getProperty("java.class.path"),
+        RendererMain.class.getName());
+    pb.environment().remove(RendererMain.ENV_RENDERER_ID);
+    pb.environment().remove(RendererMain.ENV_SECRET);
+    pb.environment().put(RendererMain.ENV_SPARE, "1");
+    pb.environment().put(RendererMain.ENV_GATEWAY, gateway.path().toStringWithAddress(main.system().address()));
+    pb.redirectError(ProcessBuilder.Redirect.DISCARD);
+    Process process = pb.start();
+    processes.add(process);
+    BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+    assertEquals("spare renderer ready (pid " + process.pid() + ")", readLine(out));
+    return new Spare(process, gateway, hellos, fromRenderer, out);
+  }
+
+  private static String readLine(BufferedReader out) throws Exception {
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        return out.readLine();
+      } catch (IOException e) {
+        return null;
+      }
+    }).get(30, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void shouldConnectAsTheRendererMainAssignsOnceASpare(@TempDir Path dir) throws Exception {
+    Spare spare = launchSpare(TestMain.Settings.welcoming(new StateSync(3, true, Map.of(), List.of())));
+    // No identity yet: it has nothing to say Hello with.
+    spare.hellos().expectNoMessage(Duration.ofMillis(500));
+
+    Path log = dir.resolve("renderer-12.log");
+    try (Writer in = new OutputStreamWriter(spare.process().getOutputStream(), StandardCharsets.UTF_8)) {
+      in.write("renderer-12\n" + TestMain.SECRET + "\n" + log + "\n");
+    }
+
+    Hello hello = spare.hellos().expectMessageClass(Hello.class);
+    assertEquals("renderer-12", hello.rendererId());
+    assertEquals(TestMain.SECRET, hello.secret());
+    // From its assignment on, its output goes to the renderer's own log.
+    String connected = "renderer renderer-12 connected (pid " + spare.process().pid() + ")";
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (!(Files.exists(log) && Files.readString(log).contains(connected)) && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertTrue(Files.readString(log).contains(connected), "no connected line in the renderer's log");
+    hello.renderer().tell(Envelope.command(RendererChannels.RENDERER_INFO.name(),
+        PayloadCodec.encode(new RendererChannels.RendererInfoQuery())));
+    Envelope reply = spare.fromRenderer().expectMessageClass(Envelope.class);
+    RendererChannels.RendererStatus status = PayloadCodec.decode(reply.payload(), RendererChannels.RendererStatus.class);
+    assertEquals("renderer-12", status.rendererId());
+    assertEquals(spare.process().pid(), status.pid());
+
+    spare.process().destroy();
+    spare.fromRenderer().expectMessageClass(Goodbye.class);
+    exitStatus(spare.process());
+  }
+
+  @Test
+  void shouldExitWhenMainClosesASparesStdinWithoutAssigningIt() throws Exception {
+    Spare spare = launchSpare(TestMain.Settings.welcoming(null));
+
+    spare.process().getOutputStream().close();
+
+    assertEquals(0, exitStatus(spare.process()));
+    spare.hellos().expectNoMessage(Duration.ofMillis(200));
+  }
+
+  @Test
+  void shouldRefuseToStartWithoutAnIdentityUnlessASpare() throws Exception {
+    ProcessBuilder pb = new ProcessBuilder(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"),
+        RendererMain.class.getName());
+    pb.environment().remove(RendererMain.ENV_RENDERER_ID);
+    pb.environment().remove(RendererMain.ENV_SECRET);
+    pb.environment().remove(RendererMain.ENV_SPARE);
+    pb.environment().put(RendererMain.ENV_GATEWAY, "pekko://edge@127.0.0.1:1/user/gateway");
+    pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+    Process process = pb.start();
+    processes.add(process);
+
+    assertEquals(RendererMain.EXIT_USAGE, exitStatus(process));
   }
 
   private static int exitStatus(Process process) throws InterruptedException {

@@ -59,6 +59,10 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
   public static final String ENV_LAUNCH_SECRET = "BROWSEROS_LAUNCH_SECRET";
   public static final String ENV_GATEWAY = "BROWSEROS_GATEWAY";
   public static final String ENV_PARENT_PID = "BROWSEROS_PARENT_PID";
+  /** {@code 1} for a spare renderer, which reads its identity from stdin (renderer-process's RendererMain). */
+  public static final String ENV_SPARE = "BROWSEROS_RENDERER_SPARE";
+  /** The spare's entry in {@link ListRenderers}: its id and status. */
+  public static final String SPARE = "spare";
 
   /**
    * The file, in the data dir, listing the running renderers (id, pid, process start, capability,
@@ -130,6 +134,12 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
 
   private record AdoptionDue(String rendererId, long generation) implements Command {}
 
+  private enum SpareDue implements Command {
+    INSTANCE
+  }
+
+  private record SpareExited(long seq, long pid, int exitCode) implements Command {}
+
   /**
    * What the supervisor launches and how it reacts to crashes; {@code browseros.renderers.*} and
    * {@code browseros.data-dir}.
@@ -157,7 +167,9 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
       Duration stopTimeout,
       String configFile,
       Path tlsDir,
-      Duration adoptTimeout) {
+      Duration adoptTimeout,
+      boolean spare,
+      Duration spareDelay) {
 
     public Settings {
       if (count < 0) {
@@ -182,6 +194,9 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
       }
       if (maxRestarts < 0) {
         throw new IllegalArgumentException("browseros.renderers.max-restarts must be >= 0");
+      }
+      if (spareDelay == null || spareDelay.isNegative()) {
+        throw new IllegalArgumentException("browseros.renderers.spare.delay must be >= 0");
       }
     }
 
@@ -229,7 +244,9 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
           System.getProperty("config.file"),
           config.hasPath("browseros.security.plain-tcp") && !config.getBoolean("browseros.security.plain-tcp")
               ? Path.of(config.getString("browseros.data-dir")).resolve(TransportSecurity.DIRECTORY) : null,
-          c.hasPath("adopt-timeout") ? c.getDuration("adopt-timeout") : Duration.ofSeconds(20));
+          c.hasPath("adopt-timeout") ? c.getDuration("adopt-timeout") : Duration.ofSeconds(20),
+          c.hasPath("spare.enabled") && c.getBoolean("spare.enabled"),
+          c.hasPath("spare.delay") ? c.getDuration("spare.delay") : Duration.ofSeconds(2));
     }
 
     static final String AOT_RECORD = "-XX:AOTMode=record";
@@ -289,7 +306,7 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
     public Settings withGateway(String gateway) {
       return new Settings(count, capabilities, profile, java, classpath, mainClass, jvmOptions,
           gateway, dataDir, logDir, backoffMin, backoffMax, backoffRandomFactor, maxRestarts,
-          restartWindow, stopTimeout, configFile, tlsDir, adoptTimeout);
+          restartWindow, stopTimeout, configFile, tlsDir, adoptTimeout, spare, spareDelay);
     }
   }
 
@@ -328,6 +345,12 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
     }
   }
 
+  /** The spare renderer: a JVM launched ahead of need that gets its identity when a renderer is launched. */
+  private record Spare(Process process, long seq, long launchedNanos) {}
+
+  /** Consecutive spares that exited before they were needed: no more spares after this many. */
+  static final int MAX_SPARE_FAILURES = 3;
+
   private static final SecureRandom RANDOM = new SecureRandom();
 
   public static Behavior<Command> create(Settings settings, ActorRef<SystemEvent> systemEvents) {
@@ -343,6 +366,9 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
   private final Map<String, Renderer> renderers = new LinkedHashMap<>();
   private final Set<String> consoles = new LinkedHashSet<>();
   private int consoleSeq;
+  private Spare spare;
+  private long spareSeq;
+  private int spareFailures;
 
   private RendererSupervisor(
       ActorContext<Command> context,
@@ -440,6 +466,8 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
         .onMessage(LaunchDue.class, this::onLaunchDue)
         .onMessage(KillDue.class, this::onKillDue)
         .onMessage(AdoptionDue.class, this::onAdoptionDue)
+        .onMessageEquals(SpareDue.INSTANCE, this::onSpareDue)
+        .onMessage(SpareExited.class, this::onSpareExited)
         .onMessageEquals(Shutdown.INSTANCE, this::onShutdown)
         .onSignal(PostStop.class, signal -> onPostStop())
         .build();
@@ -520,6 +548,10 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
           "Renderer " + id + " is back after " + renderer.restarts + " restart(s)",
           Map.of("pid", pid, "restarts", String.valueOf(renderer.restarts)));
     }
+    if (settings.spare() && spare == null) {
+      // The next spare starts once the renderers are up, not beside them: on few cores it would slow them.
+      timers.startSingleTimer(SpareDue.INSTANCE, SpareDue.INSTANCE, settings.spareDelay());
+    }
     return this;
   }
 
@@ -583,6 +615,10 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
     }
     for (String console : consoles) {
       list.add(new RendererInfo(console, null, DEVTOOLS_CAPABILITY, ATTACHED, 0, settings.profile()));
+    }
+    if (spare != null) {
+      // No capability yet: that comes with the renderer id it is given.
+      list.add(new RendererInfo(SPARE, spare.process().pid(), null, SPARE, 0, settings.profile()));
     }
     command.replyTo().tell(new RendererList(List.copyOf(list)));
     return this;
@@ -683,6 +719,37 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
     return this;
   }
 
+  private Behavior<Command> onSpareDue() {
+    boolean starting = renderers.values().stream()
+        .anyMatch(r -> r.process != null && !r.status.equals(CONNECTED));
+    if (spare == null && !starting && spareFailures < MAX_SPARE_FAILURES && !shuttingDown()) {
+      launchSpare();
+    }
+    return this;
+  }
+
+  private Behavior<Command> onSpareExited(SpareExited exited) {
+    if (spare == null || exited.seq() != spare.seq()) {
+      // A spare that became a renderer: its exit is that renderer's (ProcessExited).
+      return this;
+    }
+    spare = null;
+    if (shuttingDown()) {
+      return this;
+    }
+    spareFailures++;
+    if (spareFailures >= MAX_SPARE_FAILURES) {
+      getContext().getLog().error("Spare renderer pid [{}] exited with code [{}] before it was needed, the [{}]th in a row: "
+          + "no more spares, renderers launch cold (see spare.log)", exited.pid(), exited.exitCode(), spareFailures);
+      return this;
+    }
+    Duration delay = backoff(settings, spareFailures - 1, ThreadLocalRandom.current().nextDouble()).plus(settings.spareDelay());
+    getContext().getLog().warn("Spare renderer pid [{}] exited with code [{}] before it was needed (see spare.log); "
+        + "another in [{}] ms", exited.pid(), exited.exitCode(), delay.toMillis());
+    timers.startSingleTimer(SpareDue.INSTANCE, SpareDue.INSTANCE, delay);
+    return this;
+  }
+
   private boolean shuttingDown() {
     return org.apache.pekko.actor.CoordinatedShutdown.get(getContext().getSystem()).getShutdownReason().isPresent();
   }
@@ -702,41 +769,27 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
     renderer.intent = ExitIntent.NONE;
     renderer.secretHash = null;
     String secret = newSecret();
-    List<String> command = new ArrayList<>();
-    command.add(settings.java());
-    for (String option : settings.jvmOptions()) {
-      command.add(option.replace(RENDERER_ID_PLACEHOLDER, renderer.id));
-    }
-    if (settings.configFile() != null) {
-      command.add("-Dconfig.file=" + settings.configFile());
-    }
-    command.add("-cp");
-    command.add(settings.classpath());
-    command.add(settings.mainClass());
-    ProcessBuilder builder = new ProcessBuilder(command);
-    // The secret goes through the environment: the command line is readable by every local user.
-    Map<String, String> env = builder.environment();
-    env.put(ENV_RENDERER_ID, renderer.id);
-    env.put(ENV_LAUNCH_SECRET, secret);
-    env.put(ENV_GATEWAY, settings.gateway());
-    env.put(ENV_PARENT_PID, String.valueOf(ProcessHandle.current().pid()));
-    if (settings.tlsDir() != null) {
-      env.put(TransportSecurity.ENV_TLS_DIR, settings.tlsDir().toString());
-    } else {
-      env.remove(TransportSecurity.ENV_TLS_DIR);
-    }
-    Process process;
-    try {
-      Files.createDirectories(settings.logDir());
-      File log = settings.logDir().resolve(renderer.id + ".log").toFile();
-      builder.redirectErrorStream(true).redirectOutput(Redirect.appendTo(log));
-      process = builder.start();
-    } catch (IOException | RuntimeException e) {
-      getContext().getLog().error("Could not launch renderer [{}] with [{}]: {}",
-          renderer.id, settings.java(), e.toString());
-      failWaiters(renderer, "could not launch " + renderer.id + ": " + e.getMessage());
-      crashed(renderer, -1, -1, "could not be launched: " + e.getMessage());
-      return;
+    File log = settings.logDir().resolve(renderer.id + ".log").toFile();
+    Spare assigned = assignSpare(renderer.id, secret, log);
+    Process process = assigned == null ? null : assigned.process();
+    String how = assigned == null ? ""
+        : " as the spare launched " + (System.nanoTime() - assigned.launchedNanos()) / 1_000_000 + " ms before";
+    if (process == null) {
+      ProcessBuilder builder = processBuilder(renderer.id);
+      // The secret goes through the environment: the command line is readable by every local user.
+      builder.environment().put(ENV_RENDERER_ID, renderer.id);
+      builder.environment().put(ENV_LAUNCH_SECRET, secret);
+      try {
+        Files.createDirectories(settings.logDir());
+        builder.redirectErrorStream(true).redirectOutput(Redirect.appendTo(log));
+        process = builder.start();
+      } catch (IOException | RuntimeException e) {
+        getContext().getLog().error("Could not launch renderer [{}] with [{}]: {}",
+            renderer.id, settings.java(), e.toString());
+        failWaiters(renderer, "could not launch " + renderer.id + ": " + e.getMessage());
+        crashed(renderer, -1, -1, "could not be launched: " + e.getMessage());
+        return;
+      }
     }
     renderer.process = process.toHandle();
     renderer.startedMillis = startedMillis(renderer.process);
@@ -747,12 +800,93 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
     long pid = process.pid();
     getContext().pipeToSelf(process.onExit(), (exited, failure) ->
         new ProcessExited(renderer.id, generation, pid, exited == null ? -1 : exited.exitValue()));
-    getContext().getLog().info("Launched renderer [{}] capability [{}] pid [{}] (restarts [{}])",
-        renderer.id, renderer.capability, pid, renderer.restarts);
+    getContext().getLog().info("Launched renderer [{}] capability [{}] pid [{}] (restarts [{}]){}",
+        renderer.id, renderer.capability, pid, renderer.restarts, how);
     for (ActorRef<StatusReply<Done>> waiter : renderer.restartWaiters) {
       waiter.tell(StatusReply.ack());
     }
     renderer.restartWaiters.clear();
+  }
+
+  /**
+   * Hands the spare, if there is a live one, its identity through its stdin, and returns it; null
+   * when there is none (or it is gone), and the caller launches a cold one.
+   */
+  private Spare assignSpare(String rendererId, String secret, File log) {
+    Spare assigned = spare;
+    if (assigned == null) {
+      return null;
+    }
+    spare = null;
+    timers.cancel(SpareDue.INSTANCE);
+    if (!assigned.process().isAlive()) {
+      return null;
+    }
+    // Three short lines into a pipe buffer: this does not block.
+    try (java.io.Writer in = new java.io.OutputStreamWriter(assigned.process().getOutputStream(), StandardCharsets.UTF_8)) {
+      in.write(rendererId + "\n" + secret + "\n" + log.getAbsolutePath() + "\n");
+    } catch (IOException e) {
+      getContext().getLog().warn("Spare renderer pid [{}] could not be assigned [{}] ({}); launching one",
+          assigned.process().pid(), rendererId, e.toString());
+      assigned.process().destroyForcibly();
+      return null;
+    }
+    spareFailures = 0;
+    return assigned;
+  }
+
+  /**
+   * A renderer JVM without an identity (Chromium's spare renderer process): it starts its actor
+   * system and connects to the gateway, then waits on stdin for the id and secret that
+   * {@link #assignSpare} writes. Its output goes to {@code spare.log} until it is assigned.
+   */
+  private void launchSpare() {
+    ProcessBuilder builder = processBuilder(SPARE);
+    builder.environment().remove(ENV_RENDERER_ID);
+    builder.environment().remove(ENV_LAUNCH_SECRET);
+    builder.environment().put(ENV_SPARE, "1");
+    Process process;
+    try {
+      Files.createDirectories(settings.logDir());
+      builder.redirectErrorStream(true).redirectOutput(Redirect.appendTo(settings.logDir().resolve(SPARE + ".log").toFile()));
+      process = builder.start();
+    } catch (IOException | RuntimeException e) {
+      spareFailures = MAX_SPARE_FAILURES;
+      getContext().getLog().error("Could not launch a spare renderer with [{}]: {}; renderers launch cold",
+          settings.java(), e.toString());
+      return;
+    }
+    spare = new Spare(process, ++spareSeq, System.nanoTime());
+    long seq = spare.seq();
+    long pid = process.pid();
+    getContext().pipeToSelf(process.onExit(), (exited, failure) ->
+        new SpareExited(seq, pid, exited == null ? -1 : exited.exitValue()));
+    getContext().getLog().info("Launched a spare renderer pid [{}]", pid);
+  }
+
+  /** The renderer JVM's command line and the environment every renderer gets; {@code optionsId} fills {@value #RENDERER_ID_PLACEHOLDER}. */
+  private ProcessBuilder processBuilder(String optionsId) {
+    List<String> command = new ArrayList<>();
+    command.add(settings.java());
+    for (String option : settings.jvmOptions()) {
+      command.add(option.replace(RENDERER_ID_PLACEHOLDER, optionsId));
+    }
+    if (settings.configFile() != null) {
+      command.add("-Dconfig.file=" + settings.configFile());
+    }
+    command.add("-cp");
+    command.add(settings.classpath());
+    command.add(settings.mainClass());
+    ProcessBuilder builder = new ProcessBuilder(command);
+    Map<String, String> env = builder.environment();
+    env.put(ENV_GATEWAY, settings.gateway());
+    env.put(ENV_PARENT_PID, String.valueOf(ProcessHandle.current().pid()));
+    if (settings.tlsDir() != null) {
+      env.put(TransportSecurity.ENV_TLS_DIR, settings.tlsDir().toString());
+    } else {
+      env.remove(TransportSecurity.ENV_TLS_DIR);
+    }
+    return builder;
   }
 
   private void crashed(Renderer renderer, int exitCode, long pid, String what) {
@@ -824,6 +958,12 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
         running.add(renderer.process);
       }
     }
+    timers.cancel(SpareDue.INSTANCE);
+    if (spare != null && spare.process().isAlive()) {
+      spare.process().destroy();
+      running.add(spare.process().toHandle());
+    }
+    spare = null;
     persist(List.of());
     if (running.isEmpty()) {
       return;

@@ -209,6 +209,81 @@ class RendererSupervisorTest {
   }
 
   @Test
+  void shouldRelaunchACrashedRendererAsTheSpareAndStartTheNextSpareOnceItConnects() throws IOException {
+    TestProbe<SystemEvent> events = testKit.createTestProbe(SystemEvent.class);
+    ActorRef<Command> supervisor = spawn(settings(2, "spare { enabled = on, delay = 100ms }"), events);
+    List<RendererInfo> before = awaitAllRunning(supervisor, 2);
+    long oldPid = before.get(0).pid();
+    // No spare while renderers are still starting: it would take CPU from them.
+    events.expectNoMessage(Duration.ofMillis(300));
+    assertTrue(list(supervisor).stream().noneMatch(r -> r.rendererId().equals(RendererSupervisor.SPARE)));
+
+    supervisor.tell(new Connected("renderer-1"));
+    supervisor.tell(new Connected("renderer-2"));
+    RendererInfo spare = awaitInfo(supervisor, RendererSupervisor.SPARE, r -> r.pid() != null);
+    assertEquals(RendererSupervisor.SPARE, spare.status());
+    assertNull(spare.capability(), "a spare has no capability until it is assigned a renderer id");
+    Path spareLog = dir.resolve("logs").resolve("spare.log");
+    testKit.createTestProbe().awaitAssert(WAIT, () -> {
+      assertTrue(Files.readString(spareLog).contains("sleeping spare " + spare.pid() + " up"));
+      return Done.getInstance();
+    });
+    String commandLine = commandLine(spare.pid());
+    assertTrue(commandLine.endsWith(SleepingRendererMain.class.getName()), commandLine);
+
+    ProcessHandle.of(oldPid).orElseThrow().destroyForcibly();
+
+    expectEvent(events, SystemEvent.RENDERER_CRASHED, "renderer-1");
+    RendererInfo relaunched = awaitInfo(supervisor, "renderer-1", r -> r.pid() != null && r.pid() != oldPid);
+    assertEquals(spare.pid(), relaunched.pid(), "the relaunch is the spare's process");
+    assertEquals(1, relaunched.restarts());
+    assertEquals("shell", relaunched.capability());
+    Properties assigned = launchRecord("renderer-1", spare.pid());
+    assertEquals("true", assigned.getProperty("spare"));
+    assertEquals(dir.resolve("logs").resolve("renderer-1.log").toAbsolutePath().toString(), assigned.getProperty("logFile"));
+    String secret = assigned.getProperty("secret");
+    assertTrue(secret.matches(SECRET_SHAPE), "the spare's launch secret is 32 bytes base64url");
+    StatusReply<Caller> accepted = authenticate(supervisor, "renderer-1", secret);
+    assertTrue(accepted.isSuccess(), () -> String.valueOf(accepted.getError()));
+    assertEquals(new Caller("renderer-1", "default", "shell"), accepted.getValue());
+    assertTrue(list(supervisor).stream().noneMatch(r -> r.rendererId().equals(RendererSupervisor.SPARE)),
+        "the spare was used up");
+
+    supervisor.tell(new Connected("renderer-1"));
+    RendererInfo next = awaitInfo(supervisor, RendererSupervisor.SPARE, r -> r.pid() != null);
+    assertNotEquals(spare.pid(), next.pid());
+
+    supervisor.tell(RendererSupervisor.Shutdown.INSTANCE);
+    testKit.createTestProbe().expectTerminated(supervisor, WAIT);
+    for (long pid : List.of(next.pid(), spare.pid(), before.get(1).pid())) {
+      assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "pid " + pid + " outlived main");
+    }
+  }
+
+  @Test
+  void shouldReplaceASpareThatExitsUnneededAndStopAfterThreeInARow() {
+    ActorRef<Command> supervisor = spawn(settings(1, "spare { enabled = on, delay = 50ms }\n  backoff.min = 50ms"),
+        testKit.createTestProbe(SystemEvent.class));
+    awaitAllRunning(supervisor, 1);
+    supervisor.tell(new Connected("renderer-1"));
+
+    Set<Long> spares = new java.util.HashSet<>();
+    for (int i = 0; i < RendererSupervisor.MAX_SPARE_FAILURES; i++) {
+      RendererInfo spare = awaitInfo(supervisor, RendererSupervisor.SPARE, r -> r.pid() != null && !spares.contains(r.pid()));
+      spares.add(spare.pid());
+      ProcessHandle.of(spare.pid()).orElseThrow().destroyForcibly();
+    }
+
+    testKit.createTestProbe().awaitAssert(WAIT, Duration.ofMillis(50), () -> {
+      assertTrue(spares.stream().noneMatch(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)));
+      return Done.getInstance();
+    });
+    // Spares that keep dying are a broken install: renderers launch cold from now on.
+    testKit.createTestProbe().expectNoMessage(Duration.ofSeconds(1));
+    assertTrue(list(supervisor).stream().noneMatch(r -> r.rendererId().equals(RendererSupervisor.SPARE)));
+  }
+
+  @Test
   void shouldKillARendererThatMissedHeartbeatsAndRelaunchIt() {
     TestProbe<SystemEvent> events = testKit.createTestProbe(SystemEvent.class);
     ActorRef<Command> supervisor = spawn(settings(1, ""), events);
@@ -395,6 +470,8 @@ class RendererSupervisorTest {
     assertEquals(5, settings.maxRestarts());
     assertEquals(Duration.ofSeconds(60), settings.restartWindow());
     assertEquals(System.getProperty("config.file"), settings.configFile());
+    assertFalse(settings.spare(), "a spare renderer is the deployment's choice (application.conf)");
+    assertEquals(Duration.ofSeconds(2), settings.spareDelay());
     assertNull(settings.gateway());
     assertEquals(GATEWAY, settings.withGateway(GATEWAY).gateway());
 

@@ -1,6 +1,8 @@
 package org.browseros.ipc.main.renderers;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,15 +15,29 @@ import java.util.Properties;
  * {@code <sleeping.dir>/<rendererId>-<pid>.properties} (including the launch secret, so that the
  * test can authenticate as the real renderer would), then exits with the code in
  * {@code <sleeping.dir>/<rendererId>.exit} if that file exists, or else sleeps until it is killed
- * or its parent dies.
+ * or its parent dies. Launched as a spare, it first reads its id, secret and log file from stdin
+ * (exiting at EOF), as RendererMain does.
  */
 public final class SleepingRendererMain {
   private SleepingRendererMain() {}
 
   public static void main(String[] args) throws IOException, InterruptedException {
     String id = System.getenv(RendererSupervisor.ENV_RENDERER_ID);
+    String secret = System.getenv(RendererSupervisor.ENV_LAUNCH_SECRET);
     Path dir = Path.of(System.getProperty("sleeping.dir"));
     String parentPid = System.getenv(RendererSupervisor.ENV_PARENT_PID);
+    String logFile = null;
+    if ("1".equals(System.getenv(RendererSupervisor.ENV_SPARE))) {
+      // A spare: says so, then takes its identity from stdin as RendererMain does; EOF: exit 0.
+      System.out.println("sleeping spare " + ProcessHandle.current().pid() + " up");
+      BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+      id = in.readLine();
+      secret = in.readLine();
+      logFile = in.readLine();
+      if (logFile == null) {
+        System.exit(0);
+      }
+    }
 
     // Never outlive the test JVM, even if it is killed without cleaning up.
     if (parentPid != null) {
@@ -33,7 +49,9 @@ public final class SleepingRendererMain {
 
     Properties seen = new Properties();
     seen.setProperty("id", String.valueOf(id));
-    seen.setProperty("secret", String.valueOf(System.getenv(RendererSupervisor.ENV_LAUNCH_SECRET)));
+    seen.setProperty("secret", String.valueOf(secret));
+    seen.setProperty("spare", String.valueOf(logFile != null));
+    seen.setProperty("logFile", String.valueOf(logFile));
     seen.setProperty("gateway", String.valueOf(System.getenv(RendererSupervisor.ENV_GATEWAY)));
     seen.setProperty("parentPid", String.valueOf(parentPid));
     seen.setProperty("pid", String.valueOf(ProcessHandle.current().pid()));
