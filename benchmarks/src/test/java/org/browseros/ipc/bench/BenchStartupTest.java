@@ -1,8 +1,11 @@
 package org.browseros.ipc.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -48,5 +51,24 @@ class BenchStartupTest {
     assertTrue(run.gatewayMs() >= 0 && run.readyMs() >= run.gatewayMs(), run.toString());
     assertEquals(2, run.rendererMs().size(), "both, also the one logged after the ready line: " + run);
     assertTrue(run.rendererMs().stream().allMatch(ms -> ms >= 250 && ms < 5000), run.toString());
+  }
+
+  @Test
+  void shouldFindTheNthSparesPidInMainsLogAndARenderersPidInRenderersJson(@TempDir Path dir) throws Exception {
+    Path log = dir.resolve("main.log");
+    assertNull(Bench.nthSparePid(log, 1), "no log yet");
+    Files.writeString(log, String.join("\n",
+        "2026-11-26 12:32:58,251 INFO  [x] o.b.i.m.r.RendererSupervisor {} - Launched a spare renderer pid [101]",
+        "2026-11-26 12:33:27,848 INFO  [x] o.b.i.m.r.RendererSupervisor {} - Launched renderer [renderer-1] capability "
+            + "[shell] pid [101] (restarts [1]) as the spare launched 29596 ms before",
+        "2026-11-26 12:33:29,948 INFO  [x] o.b.i.m.r.RendererSupervisor {} - Launched a spare renderer pid [202]", ""));
+    assertEquals(101L, Bench.nthSparePid(log, 1));
+    assertEquals(202L, Bench.nthSparePid(log, 2));
+    assertNull(Bench.nthSparePid(log, 3));
+
+    Files.writeString(dir.resolve("renderers.json"),
+        "{\"renderers\":[{\"id\":\"renderer-1\",\"pid\":11},{\"id\":\"renderer-2\",\"pid\":22}]}");
+    assertEquals(22L, Bench.rendererPid(dir, "renderer-2"));
+    assertThrows(IOException.class, () -> Bench.rendererPid(dir, "renderer-3"));
   }
 }

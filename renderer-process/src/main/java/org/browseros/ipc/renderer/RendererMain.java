@@ -77,6 +77,7 @@ public final class RendererMain {
     // Jackson builds the Hello and Welcome (de)serializers now, while Artery connects (start-up).
     org.browseros.ipc.protocol.SessionWarmUp.start(system);
     String spareNote = "";
+    long tHello = tSystem;
     if (spare) {
       Assignment assignment = awaitAssignment(system, gateway, pid);
       if (assignment == null) {
@@ -89,8 +90,8 @@ public final class RendererMain {
       if (assignment.logFile() != null) {
         redirectOutput(assignment.logFile(), rendererId, pid);
       }
-      spareNote = " (a spare: ready and waiting " + waited + " ms before main assigned it)";
-      tSystem = System.nanoTime();
+      spareNote = " (a spare: assigned " + waited + " ms after its actor system was up)";
+      tHello = System.nanoTime();
     }
     ConnectOptions options = ConnectOptions.of(system, gateway, rendererId, secret);
 
@@ -149,7 +150,7 @@ public final class RendererMain {
     log.info("Start-up of renderer [{}] (ms): JVM start to main() {} (JVM, logging), config {}, actor system {}, "
         + "Hello to Welcome {} (TLS, handshake, authentication); CPU time of the JVM until then {}{}", renderer.rendererId(),
         sinceJvmStart(tMain), (tConfig - tMain) / 1_000_000, (tSystem - tConfig) / 1_000_000,
-        (tWelcome - tSystem) / 1_000_000, cpuMillis, spareNote);
+        (tWelcome - tHello) / 1_000_000, cpuMillis, spareNote);
   }
 
   /**
