@@ -96,17 +96,27 @@ final class DirectLane {
   private volatile long heartbeatSeq;
   private volatile boolean heard;
   private volatile boolean stopped;
+  private final long readerPollNanos;
 
-  DirectLane(Scheduler scheduler, ExecutionContext executor, RendererClient.Events events) {
+  /**
+   * @param readerPollNanos how long the socket's reader polls for a reply after an invoke
+   *     (browseros.renderer.data-plane.reader-poll); 0: it blocks at once
+   */
+  DirectLane(Scheduler scheduler, ExecutionContext executor, RendererClient.Events events, long readerPollNanos) {
     this.scheduler = scheduler;
     this.executor = executor;
     this.events = events;
+    this.readerPollNanos = readerPollNanos;
   }
 
   // --- callers ---------------------------------------------------------------------------------
 
-  /** Writes an invoke straight to the socket if the client is on the data plane and nothing waits in the actor. */
-  boolean tryInvoke(Envelope request, Duration timeout, boolean idempotent, CompletableFuture<byte[]> result) {
+  /**
+   * Writes an invoke straight to the socket if the client is on the data plane and nothing waits in
+   * the actor; with {@code readerPolls}, the socket's reader then polls for the reply a while.
+   */
+  boolean tryInvoke(Envelope request, Duration timeout, boolean idempotent, CompletableFuture<byte[]> result,
+      boolean readerPolls) {
     FrameSocket s = directSocket(request);
     if (s == null) {
       return false;
@@ -115,6 +125,9 @@ final class DirectLane {
     call.sends = 1;
     try {
       s.send(DataPlaneWire.envelopeFrame(request));
+      if (readerPolls) {
+        s.pollFor(readerPollNanos);
+      }
     } catch (ClosedChannelException e) {
       // Never left: the actor sends it again once reconnected (or fails it).
       call.sends = 0;

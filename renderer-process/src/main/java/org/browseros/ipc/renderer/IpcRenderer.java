@@ -79,13 +79,18 @@ public final class IpcRenderer implements AutoCloseable {
   private IpcRenderer(ActorSystem<?> system, ConnectOptions options) {
     this.system = system;
     this.options = options;
-    this.lane = new DirectLane(system.scheduler(), system.executionContext(), events);
+    this.lane = new DirectLane(system.scheduler(), system.executionContext(), events,
+        spin(system.settings().config(), "browseros.renderer.data-plane.reader-poll"));
     this.syncSpinNanos = syncSpin(system.settings().config());
   }
 
   /** browseros.renderer.invoke-sync-spin; none on a single processor, where spinning keeps the reply's thread off it. */
   static long syncSpin(com.typesafe.config.Config config) {
-    String path = "browseros.renderer.invoke-sync-spin";
+    return spin(config, "browseros.renderer.invoke-sync-spin");
+  }
+
+  /** A spin or poll duration in nanoseconds; none on a single processor, where it keeps the reply's thread off it. */
+  private static long spin(com.typesafe.config.Config config, String path) {
     long nanos = config.hasPath(path) ? config.getDuration(path).toNanos() : 0;
     return Runtime.getRuntime().availableProcessors() > 1 ? Math.max(0, nanos) : 0;
   }
@@ -124,6 +129,11 @@ public final class IpcRenderer implements AutoCloseable {
 
   /** Invokes a channel in main; fails with TIMEOUT when no reply came within {@code timeout}. */
   public <P, R> CompletionStage<R> invoke(Channel<P, R> channel, P payload, Duration timeout) {
+    return invoke(channel, payload, timeout, true);
+  }
+
+  /** {@code readerPolls}: the data plane's reader polls for the reply (browseros.renderer.data-plane.reader-poll). */
+  private <P, R> CompletionStage<R> invoke(Channel<P, R> channel, P payload, Duration timeout, boolean readerPolls) {
     if (!channel.isInvoke()) {
       return CompletableFuture.failedStage(
           new IpcException(ErrorCode.VALIDATION, "'" + channel.name() + "' is not an invoke channel"));
@@ -134,7 +144,7 @@ public final class IpcRenderer implements AutoCloseable {
     } catch (IpcException e) {
       return CompletableFuture.failedStage(e);
     }
-    return invokeRaw(channel.name(), bytes, timeout, channel.isIdempotent())
+    return invokeRaw(channel.name(), bytes, timeout, channel.isIdempotent(), readerPolls)
         .thenApply(reply -> PayloadCodec.decode(reply, channel.replyType()));
   }
 
@@ -164,7 +174,8 @@ public final class IpcRenderer implements AutoCloseable {
       throw new IpcException(ErrorCode.INTERNAL,
           "invokeSync on the data plane's reader thread would wait for the reply it is to read; use invoke");
     }
-    CompletableFuture<R> reply = invoke(channel, payload, timeout).toCompletableFuture();
+    // The caller spins, not the reader too: two spinning threads would leave main's threads one processor of two.
+    CompletableFuture<R> reply = invoke(channel, payload, timeout, false).toCompletableFuture();
     for (long start = System.nanoTime(); !reply.isDone() && System.nanoTime() - start < syncSpinNanos; ) {
       Thread.onSpinWait();
     }
@@ -197,17 +208,18 @@ public final class IpcRenderer implements AutoCloseable {
       return CompletableFuture.failedStage(e);
     }
     boolean idempotent = Channels.builtIn(channel).map(Channel::isIdempotent).orElse(false);
-    return invokeRaw(channel, bytes, timeout, idempotent).thenApply(PayloadCodec::toJson);
+    return invokeRaw(channel, bytes, timeout, idempotent, true).thenApply(PayloadCodec::toJson);
   }
 
-  private CompletionStage<byte[]> invokeRaw(String channel, byte[] payload, Duration timeout, boolean idempotent) {
+  private CompletionStage<byte[]> invokeRaw(String channel, byte[] payload, Duration timeout, boolean idempotent,
+      boolean readerPolls) {
     Objects.requireNonNull(timeout, "timeout");
     if (!open.get()) {
       return CompletableFuture.failedStage(new IpcException(ErrorCode.CONNECTION, "Not connected to main"));
     }
     Envelope request = Envelope.command(channel, payload);
     CompletableFuture<byte[]> result = new CompletableFuture<>();
-    if (lane.tryInvoke(request, timeout, idempotent, result)) {
+    if (lane.tryInvoke(request, timeout, idempotent, result, readerPolls)) {
       return result;
     }
     lane.queue();

@@ -79,6 +79,10 @@ public final class FrameSocket implements AutoCloseable {
   private final AtomicLong framesOut = new AtomicLong();
   private volatile Handler handler;
   private volatile Thread reader;
+  // Until then (nanoTime) the reader polls instead of blocking in select(): a reply is due (pollFor).
+  private volatile long pollUntil = System.nanoTime();
+  // The reader is (about to be) blocked in select(): pollFor wakes it to poll.
+  private volatile boolean selecting;
 
   /**
    * A socket whose senders may queue up to half of {@code maxPendingBytes} before {@link #awaitRoom} waits.
@@ -127,6 +131,23 @@ public final class FrameSocket implements AutoCloseable {
     t.setDaemon(true);
     reader = t;
     t.start();
+  }
+
+  /**
+   * A reply is due: for up to {@code nanos} the reader polls the socket instead of blocking in
+   * {@code select()}, so that a reply within it finds the reader running, with no wake-up (on a VM
+   * the wake-up of a blocked thread costs more than a local round trip). A reader blocked in
+   * {@code select()} is woken now, while the request is on its way, rather than by the reply.
+   * Extends, never shortens.
+   */
+  public void pollFor(long nanos) {
+    long until = System.nanoTime() + nanos;
+    if (nanos > 0 && until - pollUntil > 0) {
+      pollUntil = until;
+      if (selecting) {
+        selector.wakeup();
+      }
+    }
   }
 
   /** True when called on this socket's reader thread (the one that runs the handler). */
@@ -308,7 +329,7 @@ public final class FrameSocket implements AutoCloseable {
     boolean malformed = false;
     try {
       while (!closed.get()) {
-        selector.select();
+        awaitReady();
         if (closed.get()) {
           break;
         }
@@ -384,6 +405,34 @@ public final class FrameSocket implements AutoCloseable {
       } catch (IOException e) {
         // closing anyway
       }
+    }
+  }
+
+  /**
+   * {@code select()}, polled with {@code selectNow()} first while {@link #pollFor} says a reply is
+   * due. selectNow() clears a pending wakeup(), so the poll also ends on what wakeup() signals: a
+   * posted frame to flush, a close.
+   */
+  private void awaitReady() throws IOException {
+    while (true) {
+      while (pollUntil - System.nanoTime() > 0) {
+        if (selector.selectNow() > 0 || flushRequested.get() || closed.get()) {
+          return;
+        }
+        Thread.onSpinWait();
+      }
+      // Set, then look again: a pollFor in between either sees it (and wakes select) or is seen here.
+      selecting = true;
+      if (pollUntil - System.nanoTime() > 0) {
+        selecting = false;
+        continue;
+      }
+      try {
+        selector.select();
+      } finally {
+        selecting = false;
+      }
+      return;
     }
   }
 

@@ -220,6 +220,29 @@ class FrameSocketTest {
   }
 
   @Test
+  void shouldReadAReplyAndFlushAPostedFrameWhileItsReaderPolls() throws Exception {
+    FrameSocket[] p = pair(1024 * 1024);
+    Collector atSender = new Collector(new CountDownLatch(0));
+    Collector atReceiver = new Collector(new CountDownLatch(0));
+    p[0].start("sender", atSender);
+    p[1].start("receiver", atReceiver);
+    Thread.sleep(100); // the sender's reader is blocked in select(): pollFor must wake it
+
+    p[0].pollFor(TimeUnit.SECONDS.toNanos(30));
+    p[1].send(frame(1, 1, 10));
+    check(atSender.next(), 1, 1, 10);
+    // selectNow() while polling clears the wakeup() a post makes: the poll must still flush it.
+    p[0].post(frame(2, 1, 10));
+    byte[] posted = atReceiver.frames.poll(2, TimeUnit.SECONDS);
+    assertTrue(posted != null, "a frame posted while the reader polls waited for the poll to end");
+    check(posted, 2, 1, 10);
+
+    // A close ends a polling reader too.
+    p[0].close();
+    assertTrue(atSender.closed.await(2, TimeUnit.SECONDS), "the polling reader did not see the close");
+  }
+
+  @Test
   void shouldKeepOrderBetweenPostedAndSentFramesAndWriteABurstInFewReads() throws Exception {
     FrameSocket[] p = pair(64L * 1024 * 1024);
     Collector in = new Collector(new CountDownLatch(0));
