@@ -115,7 +115,7 @@
       list.renderers.forEach((r) => {
         const tr = el('tr');
         const known = (v) => v !== null && v !== undefined;
-        [r.rendererId, r.pid, r.capability, r.status, r.restarts,
+        [r.rendererId, r.pid, known(r.capability) ? r.capability : '', r.status, r.restarts,
           known(r.lastMessageAgeMs) ? (r.lastMessageAgeMs / 1000).toFixed(1) + ' s ago' : '',
           known(r.heartbeatAgeMillis) ? (r.heartbeatAgeMillis / 1000).toFixed(1) + ' s ago' : '',
           known(r.queueDepth) ? r.queueDepth : '',
@@ -124,7 +124,8 @@
           .forEach((v) => tr.appendChild(el('td', v)));
         if (r.queueDepth > 0 && r.dropped > 0) tr.className = 'behind';
         const td = el('td');
-        if (r.pid !== null && r.pid !== undefined) {
+        // The spare renderer has no id of its own to restart: it becomes the next launched renderer.
+        if (known(r.pid) && r.status !== 'spare') {
           const button = el('button', 'Restart');
           button.className = 'restart';
           button.addEventListener('click', () => restart(r.rendererId, button));

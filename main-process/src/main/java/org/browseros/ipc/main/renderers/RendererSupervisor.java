@@ -739,7 +739,7 @@ public final class RendererSupervisor extends AbstractBehavior<RendererSuperviso
     }
     spareFailures++;
     if (spareFailures >= MAX_SPARE_FAILURES) {
-      getContext().getLog().error("Spare renderer pid [{}] exited with code [{}] before it was needed, the [{}]th in a row: "
+      getContext().getLog().error("Spare renderer pid [{}] exited with code [{}] before it was needed, [{}] in a row: "
           + "no more spares, renderers launch cold (see spare.log)", exited.pid(), exited.exitCode(), spareFailures);
       return this;
     }

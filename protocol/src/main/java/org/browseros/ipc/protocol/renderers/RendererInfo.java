@@ -4,7 +4,8 @@ package org.browseros.ipc.protocol.renderers;
  * A renderer as the supervisor sees it, with the live figures of its connection.
  *
  * @param status {@code starting}, {@code connected}, {@code crashed}, {@code restarting},
- *     {@code stopped}, {@code given-up}, or {@code attached} for a client main did not launch
+ *     {@code stopped}, {@code given-up}, {@code attached} for a client main did not launch, or
+ *     {@code spare} for the spare renderer (id {@code spare}, no capability until it is assigned)
  * @param heartbeatAgeMillis milliseconds since its last heartbeat; null when not connected
  * @param queueDepth envelopes main sent it that it has not yet reported processed; null when not connected
  * @param dropped pushes, broadcasts and system events main dropped because it was behind; null when not connected
