@@ -20,16 +20,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Entry point of a renderer JVM launched by main. Reads its identity from the environment,
- * connects, answers {@code renderer:info}, and exits when the connection is lost for good, or on
- * SIGTERM. A lost connection is first resumed ({@code browseros.renderer.reconnect}): a restarted
- * main adopts its predecessor's renderers. When the parent process (main) dies, the renderer waits
- * up to {@code reconnect.give-up-after} for a new main to take it back, then exits: no renderer
- * outlives main for long.
+ * Entry point of a renderer JVM launched by main. Reads its identity from the environment (a
+ * spare, {@link #ENV_SPARE}, from its stdin once main needs it), connects, answers
+ * {@code renderer:info}, and exits when the connection is lost for good, or on SIGTERM. A lost
+ * connection is first resumed ({@code browseros.renderer.reconnect}): a restarted main adopts its
+ * predecessor's renderers. When the parent process (main) dies, the renderer waits up to
+ * {@code reconnect.give-up-after} for a new main to take it back, then exits: no renderer outlives
+ * main for long.
  *
- * <p>Exit status: 0 on a requested shutdown or when no main adopted it after its parent exited, 2
- * when connecting failed, 3 when the connection was lost for good (main relaunches the renderer),
- * 64 on missing environment.
+ * <p>Exit status: 0 on a requested shutdown, when no main adopted it after its parent exited, or
+ * when main closed a spare's stdin without assigning it; 2 when connecting failed; 3 when the
+ * connection was lost for good (main relaunches the renderer); 64 on missing environment.
  */
 public final class RendererMain {
   private static final Logger log = LoggerFactory.getLogger(RendererMain.class);

@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.browseros.ipc.main.ipc.IpcMain;
@@ -60,6 +62,57 @@ class RendererCrashEndToEndTest {
           RendererChannels.RENDERER_INFO, new RendererChannels.RendererInfoQuery())).stateVersion(), version);
       assertEquals(version, rendererVersion);
     }
+  }
+
+  @Test
+  void shouldBringAKilledRendererBackAsTheSpareWithTheCurrentState(@TempDir Path spareDir) throws Exception {
+    try (MainFixture main = MainFixture.start(spareDir, 2, new IpcMain(Duration.ofSeconds(5)),
+        Map.of("browseros.renderers.spare.enabled", true, "browseros.renderers.spare.delay", "200ms"))) {
+      IpcRenderer console = main.console();
+      LinkedBlockingQueue<SystemEvent> events = new LinkedBlockingQueue<>();
+      console.on(Channels.SYSTEM_EVENT, events::add);
+      WindowInfo window = await(console.invoke(Channels.WINDOW_CREATE, new WindowCreate("survives", null)));
+      // The spare is up (actor system, connections to main) and waits for an identity.
+      Path spareLog = spareDir.resolve("logs").resolve("spare.log");
+      long sparePid = awaitSpare(main, spareLog);
+
+      RendererInfo victim = main.renderer("renderer-1");
+      ProcessHandle.of(victim.pid()).orElseThrow().destroyForcibly();
+
+      assertEquals("renderer-1", next(events, SystemEvent.RENDERER_CRASHED).rendererId());
+      SystemEvent restarted = next(events, SystemEvent.RENDERER_RESTARTED);
+      assertEquals("renderer-1", restarted.rendererId());
+      assertEquals(String.valueOf(sparePid), restarted.data().get("pid"), "renderer-1 came back as the spare's process");
+      RendererInfo relaunched = main.renderer("renderer-1");
+      assertEquals("connected", relaunched.status());
+      assertEquals("shell", relaunched.capability());
+
+      // It answers as renderer-1, with the state the console has, and logs to renderer-1's log now.
+      long version = console.state().version();
+      assertTrue(console.state().windows().containsKey(window.windowId()));
+      RendererChannels.RendererStatus status = await(main.ipcMain().invoke("renderer-1",
+          RendererChannels.RENDERER_INFO, new RendererChannels.RendererInfoQuery()));
+      assertEquals(sparePid, status.pid());
+      assertEquals(version, MainFixture.awaitState(() -> await(main.ipcMain().invoke("renderer-1",
+          RendererChannels.RENDERER_INFO, new RendererChannels.RendererInfoQuery())).stateVersion(), version));
+      assertTrue(Files.readString(spareDir.resolve("logs").resolve("renderer-1.log"))
+          .contains("renderer renderer-1 connected (pid " + sparePid + ")"));
+    }
+  }
+
+  /** The spare's pid once it says in its log that it is ready (at most 60 s). */
+  private static long awaitSpare(MainFixture main, Path spareLog) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline) {
+      RendererInfo spare = main.node().renderers().renderers().stream()
+          .filter(r -> r.rendererId().equals("spare")).findFirst().orElse(null);
+      if (spare != null && Files.exists(spareLog)
+          && Files.readString(spareLog).contains("spare renderer ready (pid " + spare.pid() + ")")) {
+        return spare.pid();
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("no spare renderer ready within 60 s");
   }
 
   private static SystemEvent next(LinkedBlockingQueue<SystemEvent> events, String kind) throws InterruptedException {
