@@ -171,7 +171,11 @@ public final class RendererMain {
       if (id.isBlank() || secret.isBlank() || !id.strip().equals(id) || !secret.strip().equals(secret)) {
         throw new IOException("malformed assignment: blank or padded renderer id or secret");
       }
-      return new Assignment(id, secret, logFile.isBlank() ? null : Path.of(logFile));
+      try {
+        return new Assignment(id, secret, logFile.isBlank() ? null : Path.of(logFile));
+      } catch (java.nio.file.InvalidPathException e) {
+        throw new IOException("malformed assignment: " + e.getMessage(), e);
+      }
     }
   }
 
@@ -201,7 +205,8 @@ public final class RendererMain {
         log.info("Spare renderer (pid {}) assigned as [{}]", pid, assignment.rendererId());
       }
       return assignment;
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
+      // Exit rather than die on this thread: the actor system would keep a JVM nobody waits for alive.
       log.error("Spare renderer (pid {}) could not read its assignment; exiting: {}", pid, e.getMessage());
       return null;
     }

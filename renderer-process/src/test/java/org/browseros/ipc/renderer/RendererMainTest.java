@@ -170,6 +170,18 @@ class RendererMainTest {
   }
 
   @Test
+  void shouldExitWhenASpareIsAssignedSomethingMalformed() throws Exception {
+    Spare spare = launchSpare(TestMain.Settings.welcoming(null));
+
+    try (Writer in = new OutputStreamWriter(spare.process().getOutputStream(), StandardCharsets.UTF_8)) {
+      in.write(" renderer-13\n" + TestMain.SECRET + "\n\n");
+    }
+
+    assertEquals(0, exitStatus(spare.process()));
+    spare.hellos().expectNoMessage(Duration.ofMillis(200));
+  }
+
+  @Test
   void shouldRefuseToStartWithoutAnIdentityUnlessASpare() throws Exception {
     ProcessBuilder pb = new ProcessBuilder(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),

@@ -188,6 +188,8 @@ class ReconnectEndToEndTest {
         "browseros.renderers.adopt-timeout = 60s",
         // A restarted main recovers its profile while the queued invokes arrive at once.
         "browseros.domain.ask-timeout = 30s",
+        // TrafficRendererMain reads its identity from the environment only: it cannot be a spare.
+        "browseros.renderers.spare.enabled = off",
         extra, ""));
     return file;
   }
