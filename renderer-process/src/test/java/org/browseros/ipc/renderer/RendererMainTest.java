@@ -60,62 +60,58 @@ class RendererMainTest {
 
   record Launched(Process process, String firstLine, Hello hello, TestProbe<Object> fromRenderer) {}
 
-  private Launched launch(TestMain.Settings settings, String rendererId, Long parentPid) throws Exception {
+  /** A test gateway in "main", with probes for the Hellos it gets and for what renderers send it. */
+  record Gateway(ActorRef<ToGateway> ref, TestProbe<Hello> hellos, TestProbe<Object> fromRenderer) {}
+
+  private Gateway gateway(TestMain.Settings settings) {
     TestProbe<Hello> hellos = main.createTestProbe();
     TestProbe<Object> fromRenderer = main.createTestProbe();
-    ActorRef<ToGateway> gateway = main.spawn(
+    ActorRef<ToGateway> ref = main.spawn(
         TestMain.gateway(settings, hellos.ref(), fromRenderer.ref()), "gateway-" + gateways.incrementAndGet());
+    return new Gateway(ref, hellos, fromRenderer);
+  }
+
+  /** RendererMain in a JVM of its own, talking to {@code gateway}, with {@code env} on a clean renderer environment. */
+  private Process start(Gateway gateway, Map<String, String> env) throws IOException {
     ProcessBuilder pb = new ProcessBuilder(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx256m",
         "-cp", System.getProperty("java.class.path"),
         RendererMain.class.getName());
-    pb.environment().put(RendererMain.ENV_RENDERER_ID, rendererId);
-    pb.environment().put(RendererMain.ENV_SECRET, TestMain.SECRET);
-    pb.environment().put(RendererMain.ENV_GATEWAY, gateway.path().toStringWithAddress(main.system().address()));
-    if (parentPid != null) {
-      pb.environment().put(RendererMain.ENV_PARENT_PID, Long.toString(parentPid));
-    }
+    pb.environment().keySet().removeAll(List.of(RendererMain.ENV_RENDERER_ID, RendererMain.ENV_SECRET,
+        RendererMain.ENV_SPARE, RendererMain.ENV_PARENT_PID));
+    pb.environment().put(RendererMain.ENV_GATEWAY, gateway.ref().path().toStringWithAddress(main.system().address()));
+    pb.environment().putAll(env);
     pb.redirectError(ProcessBuilder.Redirect.DISCARD);
     Process process = pb.start();
     processes.add(process);
-    BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-    String line = CompletableFuture.supplyAsync(() -> {
-      try {
-        return out.readLine();
-      } catch (IOException e) {
-        return null;
-      }
-    }).get(30, TimeUnit.SECONDS);
-    return new Launched(process, line, hellos.expectMessageClass(Hello.class), fromRenderer);
+    return process;
   }
 
-  record Spare(Process process, ActorRef<ToGateway> gateway, TestProbe<Hello> hellos, TestProbe<Object> fromRenderer,
-      BufferedReader out) {}
+  private Launched launch(TestMain.Settings settings, String rendererId, Long parentPid) throws Exception {
+    Gateway gateway = gateway(settings);
+    Map<String, String> env = new java.util.HashMap<>(Map.of(
+        RendererMain.ENV_RENDERER_ID, rendererId, RendererMain.ENV_SECRET, TestMain.SECRET));
+    if (parentPid != null) {
+      env.put(RendererMain.ENV_PARENT_PID, Long.toString(parentPid));
+    }
+    Process process = start(gateway, env);
+    String line = readLine(new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)));
+    return new Launched(process, line, gateway.hellos().expectMessageClass(Hello.class), gateway.fromRenderer());
+  }
+
+  record Spare(Process process, TestProbe<Hello> hellos, TestProbe<Object> fromRenderer) {}
 
   /** A spare renderer (no id, no secret) launched against a fresh gateway, once it said it is ready. */
   private Spare launchSpare(TestMain.Settings settings) throws Exception {
-    TestProbe<Hello> hellos = main.createTestProbe();
-    TestProbe<Object> fromRenderer = main.createTestProbe();
-    ActorRef<ToGateway> gateway = main.spawn(
-        TestMain.gateway(settings, hellos.ref(), fromRenderer.ref()), "gateway-" + gateways.incrementAndGet());
-    ProcessBuilder pb = new ProcessBuilder(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx256m",
-        "-cp", System.getProperty("java.class.path"),
-        RendererMain.class.getName());
-    pb.environment().remove(RendererMain.ENV_RENDERER_ID);
-    pb.environment().remove(RendererMain.ENV_SECRET);
-    pb.environment().put(RendererMain.ENV_SPARE, "1");
-    pb.environment().put(RendererMain.ENV_GATEWAY, gateway.path().toStringWithAddress(main.system().address()));
-    pb.redirectError(ProcessBuilder.Redirect.DISCARD);
-    Process process = pb.start();
-    processes.add(process);
+    Gateway gateway = gateway(settings);
+    Process process = start(gateway, Map.of(RendererMain.ENV_SPARE, "1"));
     BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
     assertEquals("spare renderer ready (pid " + process.pid() + ")", readLine(out));
-    return new Spare(process, gateway, hellos, fromRenderer, out);
+    return new Spare(process, gateway.hellos(), gateway.fromRenderer());
   }
 
+  /** The next line, or null at its end; at most 30 s. */
   private static String readLine(BufferedReader out) throws Exception {
     return CompletableFuture.supplyAsync(() -> {
       try {
@@ -183,17 +179,7 @@ class RendererMainTest {
 
   @Test
   void shouldRefuseToStartWithoutAnIdentityUnlessASpare() throws Exception {
-    ProcessBuilder pb = new ProcessBuilder(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"),
-        RendererMain.class.getName());
-    pb.environment().remove(RendererMain.ENV_RENDERER_ID);
-    pb.environment().remove(RendererMain.ENV_SECRET);
-    pb.environment().remove(RendererMain.ENV_SPARE);
-    pb.environment().put(RendererMain.ENV_GATEWAY, "pekko://edge@127.0.0.1:1/user/gateway");
-    pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
-    Process process = pb.start();
-    processes.add(process);
+    Process process = start(gateway(TestMain.Settings.welcoming(null)), Map.of());
 
     assertEquals(RendererMain.EXIT_USAGE, exitStatus(process));
   }
