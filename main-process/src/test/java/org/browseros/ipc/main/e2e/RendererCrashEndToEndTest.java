@@ -95,8 +95,10 @@ class RendererCrashEndToEndTest {
       assertEquals(sparePid, status.pid());
       assertEquals(version, MainFixture.awaitState(() -> await(main.ipcMain().invoke("renderer-1",
           RendererChannels.RENDERER_INFO, new RendererChannels.RendererInfoQuery())).stateVersion(), version));
-      assertTrue(Files.readString(spareDir.resolve("logs").resolve("renderer-1.log"))
-          .contains("renderer renderer-1 connected (pid " + sparePid + ")"));
+      // Its last line of start-up, printed after it answers: wait for it.
+      Path log = spareDir.resolve("logs").resolve("renderer-1.log");
+      assertEquals(true, MainFixture.awaitState(
+          () -> Files.readString(log).contains("renderer renderer-1 connected (pid " + sparePid + ")"), true));
     }
   }
 
