@@ -855,15 +855,9 @@ public final class Bench {
   }
 
   private List<Long> relaunches(Path script, Path dataDir, boolean spare) throws Exception {
-    ProcessBuilder builder = new ProcessBuilder(launcherCommand(script, dataDir)).redirectError(ProcessBuilder.Redirect.DISCARD);
-    builder.environment().put("BROWSEROS_SKIP_BUILD", "1");
-    List<String> opts = new ArrayList<>(ClientJvm.forwardedProperties());
-    opts.add("-Dbrowseros.renderers.spare.enabled=" + (spare ? "on" : "off"));
-    builder.environment().put("BROWSEROS_JAVA_OPTS", String.join(" ", opts));
     Path mainLog = dataDir.resolve("logs").resolve("main.log");
-    Files.deleteIfExists(mainLog);
     Files.deleteIfExists(dataDir.resolve("logs").resolve("spare.log"));
-    Process p = builder.start();
+    Process p = startLauncher(script, dataDir, Map.of(), "-Dbrowseros.renderers.spare.enabled=" + (spare ? "on" : "off"));
     List<Long> ms = new ArrayList<>();
     try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
@@ -896,11 +890,7 @@ public final class Bench {
         ms.add(times.get(times.size() - 1));
       }
     } finally {
-      p.destroy();
-      if (!p.waitFor(30, TimeUnit.SECONDS)) {
-        p.descendants().forEach(ProcessHandle::destroyForcibly);
-        p.destroyForcibly();
-      }
+      stopLauncher(p);
     }
     return ms;
   }
@@ -964,19 +954,39 @@ public final class Bench {
     return Files.exists(cds.resolve("main.jsa")) || Files.exists(cds.resolve("main.aot"));
   }
 
-  static StartupRun startOnce(Path script, Path dataDir, Map<String, String> env) throws Exception {
+  /**
+   * {@code scripts/main-process} started as the start-up rows start it: build skipped, the
+   * harness's forwarded properties plus {@code javaOpts}, {@code env} on top. Main logs INFO to
+   * {@code <data-dir>/logs/main.log} only (its console shows warnings): the file is emptied first,
+   * so that it holds this start's lines.
+   */
+  static Process startLauncher(Path script, Path dataDir, Map<String, String> env, String... javaOpts) throws IOException {
     ProcessBuilder builder = new ProcessBuilder(launcherCommand(script, dataDir))
         .redirectError(ProcessBuilder.Redirect.DISCARD);
+    List<String> opts = new ArrayList<>(ClientJvm.forwardedProperties());
+    opts.addAll(List.of(javaOpts));
     builder.environment().put("BROWSEROS_SKIP_BUILD", "1");
-    builder.environment().put("BROWSEROS_JAVA_OPTS", String.join(" ", ClientJvm.forwardedProperties()));
+    builder.environment().put("BROWSEROS_JAVA_OPTS", String.join(" ", opts));
     builder.environment().putAll(env);
-    // Main logs INFO to <data-dir>/logs/main.log only (its console shows warnings): read this start's lines there.
+    Files.deleteIfExists(dataDir.resolve("logs").resolve("main.log"));
+    return builder.start();
+  }
+
+  /** Stops a launcher start and, if it does not go within 30 s, everything it started. */
+  static void stopLauncher(Process p) throws InterruptedException {
+    p.destroy();
+    if (!p.waitFor(30, TimeUnit.SECONDS)) {
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
+      p.destroyForcibly();
+    }
+  }
+
+  static StartupRun startOnce(Path script, Path dataDir, Map<String, String> env) throws Exception {
     Path mainLog = dataDir.resolve("logs").resolve("main.log");
-    Files.deleteIfExists(mainLog);
     String load = Report.load();
     LocalDateTime spawnedAt = LocalDateTime.now();
     long t0 = System.nanoTime();
-    Process p = builder.start();
+    Process p = startLauncher(script, dataDir, env);
     long readyMs = -1;
     long gatewayMs = -1;
     List<Long> rendererMs = List.of();
@@ -996,11 +1006,7 @@ public final class Bench {
         rendererMs = StartupIdle.launchToConnected(mainLog);
       } while ((gatewayMs < 0 || rendererMs.size() < 2) && System.nanoTime() < deadline);
     } finally {
-      p.destroy();
-      if (!p.waitFor(30, TimeUnit.SECONDS)) {
-        p.descendants().forEach(ProcessHandle::destroyForcibly);
-        p.destroyForcibly();
-      }
+      stopLauncher(p);
     }
     return new StartupRun(gatewayMs, readyMs, rendererMs, load);
   }

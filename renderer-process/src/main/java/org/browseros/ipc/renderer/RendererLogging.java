@@ -24,7 +24,7 @@ public final class RendererLogging extends ContextAwareBase implements Configura
 
   @Override
   public ExecutionStatus configure(LoggerContext context) {
-    if ((System.getenv(RendererMain.ENV_RENDERER_ID) == null && !"1".equals(System.getenv(RendererMain.ENV_SPARE)))
+    if ((System.getenv(RendererMain.ENV_RENDERER_ID) == null && !RendererMain.isSpare(System.getenv()))
         || System.getProperty("logback.configurationFile") != null
         || RendererLogging.class.getClassLoader().getResource("logback-test.xml") != null) {
       return ExecutionStatus.NEUTRAL;

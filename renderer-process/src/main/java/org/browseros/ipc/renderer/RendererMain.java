@@ -58,7 +58,7 @@ public final class RendererMain {
     // Start-up phases (issue 5), logged once connected: this class's static init (logging) ran before.
     long tMain = System.nanoTime();
     Map<String, String> env = System.getenv();
-    boolean spare = "1".equals(env.get(ENV_SPARE));
+    boolean spare = isSpare(env);
     String rendererId = env.get(ENV_RENDERER_ID);
     String secret = env.get(ENV_SECRET);
     String gateway = env.get(ENV_GATEWAY);
@@ -278,6 +278,11 @@ public final class RendererMain {
   private static long sinceJvmStart(long nanos) {
     return System.currentTimeMillis() - (System.nanoTime() - nanos) / 1_000_000
         - java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime();
+  }
+
+  /** Whether this JVM was launched as a spare ({@link #ENV_SPARE}). */
+  static boolean isSpare(Map<String, String> env) {
+    return "1".equals(env.get(ENV_SPARE));
   }
 
   private static boolean isBlank(String s) {
