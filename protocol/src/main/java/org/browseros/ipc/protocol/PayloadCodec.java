@@ -170,44 +170,97 @@ public final class PayloadCodec {
     }
   }
 
-  /** An unsynchronized byte sink for one thread's generator. */
+  /**
+   * An unsynchronized byte sink for one thread's generator. Up to {@link Encoder#KEEP_BYTES} it is
+   * one array, doubled as needed and reused by the next encode. Beyond, it appends chunks instead of
+   * copying what it holds into ever larger arrays: a 1 MiB payload was written into a 1 MiB array,
+   * then copied into a 2 MiB one for the map's closing byte, then copied out again (4 MiB allocated
+   * per encode, the largest share of a renderer's garbage in the 1 MiB invoke bench); now it costs
+   * the chunks and the one copy out (docs/PERFORMANCE.md, "Large payloads").
+   */
   private static final class Sink extends OutputStream {
     private static final int INITIAL = 512;
+    /** The least size of a chunk after the first (the first is the reused buffer). */
+    private static final int CHUNK = 64 * 1024;
     private byte[] buf = new byte[INITIAL];
     private int count;
+    // Full chunks before buf, in order, and their total size; null until the first one.
+    private java.util.ArrayList<byte[]> chunks;
+    private int chunkBytes;
 
     @Override
     public void write(int b) {
-      ensure(1);
+      if (count == buf.length) {
+        makeRoom(1);
+      }
       buf[count++] = (byte) b;
     }
 
     @Override
     public void write(byte[] b, int off, int len) {
-      ensure(len);
-      System.arraycopy(b, off, buf, count, len);
-      count += len;
-    }
-
-    private void ensure(int more) {
-      if (count + more > buf.length) {
-        buf = Arrays.copyOf(buf, Math.max(buf.length * 2, count + more));
+      while (len > 0) {
+        if (count == buf.length) {
+          makeRoom(len);
+        }
+        int n = Math.min(len, buf.length - count);
+        System.arraycopy(b, off, buf, count, n);
+        count += n;
+        off += n;
+        len -= n;
       }
     }
 
-    /** The bytes written since the last take; the buffer is kept unless it grew above {@code keep}. */
-    byte[] take(int keep) {
-      byte[] bytes = Arrays.copyOf(buf, count);
+    /** buf is full and {@code more} bytes are coming: a larger buf while small, else a new chunk. */
+    private void makeRoom(int more) {
+      long total = (long) chunkBytes + count + more;
+      if (chunks == null && total <= Encoder.KEEP_BYTES) {
+        buf = Arrays.copyOf(buf, (int) Math.min(Encoder.KEEP_BYTES, Math.max(buf.length * 2L, total)));
+        return;
+      }
+      if (total > Integer.MAX_VALUE - 16) {
+        throw new IpcException(ErrorCode.TOO_LARGE, "Payload of more than 2 GiB");
+      }
+      if (chunks == null) {
+        chunks = new java.util.ArrayList<>();
+      }
+      chunks.add(buf);
+      chunkBytes += count;
+      buf = new byte[Math.max(more, CHUNK)];
       count = 0;
-      if (buf.length > keep) {
-        buf = new byte[INITIAL];
+    }
+
+    /** The bytes written since the last take; only a buffer of at most {@code keep} bytes is kept. */
+    byte[] take(int keep) {
+      if (chunks == null) {
+        byte[] bytes = Arrays.copyOf(buf, count);
+        count = 0;
+        if (buf.length > keep) {
+          buf = new byte[INITIAL];
+        }
+        return bytes;
       }
+      byte[] bytes = new byte[chunkBytes + count];
+      int p = 0;
+      for (byte[] chunk : chunks) {
+        System.arraycopy(chunk, 0, bytes, p, chunk.length);
+        p += chunk.length;
+      }
+      System.arraycopy(buf, 0, bytes, p, count);
+      // The first chunk was the reused buffer (at most keep bytes): it serves the next encode.
+      buf = chunks.get(0).length <= keep ? chunks.get(0) : new byte[INITIAL];
+      reset(buf);
       return bytes;
     }
 
     void reset() {
+      reset(new byte[INITIAL]);
+    }
+
+    private void reset(byte[] next) {
+      buf = next;
       count = 0;
-      buf = new byte[INITIAL];
+      chunks = null;
+      chunkBytes = 0;
     }
   }
 

@@ -151,4 +151,27 @@ class PayloadCodecTest {
     byte[] onAnotherThread = CompletableFuture.supplyAsync(() -> PayloadCodec.encodeUncompressed(window)).join();
     assertArrayEquals(onAnotherThread, PayloadCodec.encodeUncompressed(window));
   }
+
+  @Test
+  void shouldEncodeLargePayloadsToTheSameBytesAsAPlainMapper() throws Exception {
+    // Around and far beyond the encoder's reused buffer: one large write, and many small ones.
+    com.fasterxml.jackson.dataformat.cbor.databind.CBORMapper plain = new com.fasterxml.jackson.dataformat.cbor.databind.CBORMapper();
+    byte[] binary = new byte[(1 << 20) + 7];
+    new java.util.Random(5).nextBytes(binary);
+    byte[] tabDelete = PayloadCodec.encodeUncompressed(new TabDelete("t1"));
+    for (int size : new int[] {65_000, 65_536, 65_537, 200_000, 1 << 20, (1 << 20) + 7}) {
+      JsonNode tree = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
+          .put("before", "x").put("data", java.util.Arrays.copyOf(binary, size)).put("after", size);
+      assertArrayEquals(plain.writeValueAsBytes(tree), PayloadCodec.encodeUncompressed(tree), size + " bytes of binary");
+      assertArrayEquals(tabDelete, PayloadCodec.encodeUncompressed(new TabDelete("t1")), "after " + size + " bytes");
+    }
+    com.fasterxml.jackson.databind.node.ArrayNode many = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
+    for (int i = 0; i < 30_000; i++) {
+      many.addObject().put("i", i).put("s", "v" + i);
+    }
+    byte[] expected = plain.writeValueAsBytes(many);
+    assertTrue(expected.length > 256 * 1024, "several chunks: " + expected.length);
+    assertArrayEquals(expected, PayloadCodec.encodeUncompressed(many), "many small writes");
+    assertArrayEquals(expected, PayloadCodec.encodeUncompressed(many), "again, on the kept buffer");
+  }
 }
