@@ -48,6 +48,12 @@ public final class ProfileRun {
           double us = 1e6 / ProcStat.TICKS_PER_SECOND;
           System.out.printf("  %.0f msgs/s, CPU per event: main %.2f us, client %.2f us%n",
               r.get("received").asDouble() * 1e9 / r.get("nanos").asDouble(), mainTicks * us / n, clientTicks * us / n);
+        } else if (r.has("count") && cmd.startsWith("echo")) {
+          // echo*_<bytes>_<warmup>_<count>: CPU per round trip (warm-up included), steadier than latency here.
+          String[] parts = cmd.split("_");
+          double n = Double.parseDouble(parts[2]) + Double.parseDouble(parts[3]);
+          double us = 1e6 / ProcStat.TICKS_PER_SECOND;
+          System.out.printf("  CPU per round trip: main %.0f us, client %.0f us%n", mainTicks * us / n, clientTicks * us / n);
         }
       }
     } finally {

@@ -56,7 +56,7 @@ public final class PayloadCodec {
           .build();
 
   private static final ObjectMapper CBOR = configure(
-      CBORMapper.builder(CBORFactory.builder().streamReadConstraints(CONSTRAINTS).build()));
+      CBORMapper.builder(new InMemoryCborFactory(CBORFactory.builder().streamReadConstraints(CONSTRAINTS))));
   private static final ObjectMapper JSON = configure(
       JsonMapper.builder(new com.fasterxml.jackson.core.JsonFactoryBuilder().streamReadConstraints(CONSTRAINTS).build()));
 

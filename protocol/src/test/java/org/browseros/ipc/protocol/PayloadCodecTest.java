@@ -174,4 +174,31 @@ class PayloadCodecTest {
     assertArrayEquals(expected, PayloadCodec.encodeUncompressed(many), "many small writes");
     assertArrayEquals(expected, PayloadCodec.encodeUncompressed(many), "again, on the kept buffer");
   }
+
+  /** A payload with a byte string between two other fields. */
+  record Blob(String before, byte[] data, int after) {}
+
+  @Test
+  void shouldDecodeLargeByteStringsWholeAndRefuseOnesTheInputDoesNotHold() throws Exception {
+    byte[] binary = new byte[(1 << 20) + 3];
+    new java.util.Random(7).nextBytes(binary);
+    for (int size : new int[] {0, 1, 249_999, 250_001, (1 << 20) + 3}) {
+      byte[] data = java.util.Arrays.copyOf(binary, size);
+      byte[] cbor = PayloadCodec.encode(new Blob("b", data, size));
+      Blob back = PayloadCodec.decode(cbor, Blob.class);
+      assertArrayEquals(data, back.data(), size + " bytes");
+      assertEquals("b", back.before());
+      assertEquals(size, back.after(), "the field after " + size + " bytes");
+      assertArrayEquals(data, PayloadCodec.toJson(cbor).get("data").binaryValue(), "as a tree");
+    }
+    byte[] whole = PayloadCodec.encode(new Blob("b", binary, 1));
+    for (int cut : new int[] {10, 1000, binary.length / 2}) {
+      byte[] truncated = java.util.Arrays.copyOf(whole, whole.length - cut);
+      IpcException e = assertThrows(IpcException.class, () -> PayloadCodec.decode(truncated, Blob.class), "cut " + cut);
+      assertEquals(ErrorCode.VALIDATION, e.code());
+    }
+    // A lone byte string that declares 100 MiB and holds 3 bytes: refused, nothing of that size allocated.
+    byte[] lying = {0x5A, 0x06, 0x40, 0x00, 0x00, 1, 2, 3};
+    assertEquals(ErrorCode.VALIDATION, assertThrows(IpcException.class, () -> PayloadCodec.toJson(lying)).code());
+  }
 }

@@ -124,7 +124,7 @@ final class DirectLane {
     Call call = register(request, timeout, idempotent, result);
     call.sends = 1;
     try {
-      s.send(DataPlaneWire.envelopeFrame(request));
+      s.send(DataPlaneWire.envelopeParts(request));
       if (readerPolls) {
         s.pollFor(readerPollNanos);
       }
@@ -146,7 +146,7 @@ final class DirectLane {
     }
     try {
       // Posted, not written: the reader thread writes a burst of sends in a few system calls.
-      s.post(DataPlaneWire.envelopeFrame(event));
+      s.post(DataPlaneWire.envelopeParts(event));
     } catch (IOException e) {
       log.debug("Data-plane write failed: {}", e.getMessage());
     }

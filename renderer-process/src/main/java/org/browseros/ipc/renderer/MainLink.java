@@ -109,7 +109,7 @@ final class MainLink {
   void tell(Envelope envelope) {
     if (switched) {
       try {
-        socket.send(DataPlaneWire.envelopeFrame(envelope));
+        socket.send(DataPlaneWire.envelopeParts(envelope));
       } catch (IOException e) {
         // The socket is closed: the reader reports it and the client treats the connection as lost.
         log.debug("Data-plane write failed: {}", e.getMessage());

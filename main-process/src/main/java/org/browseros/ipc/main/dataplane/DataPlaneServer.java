@@ -316,7 +316,7 @@ public final class DataPlaneServer implements Extension {
     /** Writes an envelope to the renderer; a failure closes the socket, and the connection hears of it. */
     public void send(Envelope envelope) {
       try {
-        socket.send(DataPlaneWire.envelopeFrame(envelope));
+        socket.send(DataPlaneWire.envelopeParts(envelope));
         envelopesOut.incrementAndGet();
       } catch (IOException e) {
         log.debug("Data-plane write failed: {}", e.getMessage());

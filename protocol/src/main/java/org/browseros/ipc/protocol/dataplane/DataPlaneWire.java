@@ -45,6 +45,8 @@ public final class DataPlaneWire {
   /** Room for the envelope's own fields above its payload (channel, ids, type, timestamp). */
   public static final int ENVELOPE_OVERHEAD = 64 * 1024;
   public static final int MAX_TOKEN_BYTES = 128;
+  /** From this payload size on, {@link #envelopeParts} leaves the payload in its own array. */
+  public static final int SEPARATE_PAYLOAD_BYTES = 16 * 1024;
 
   private static final int NULL_STRING = 0xFFFF;
   private static final MessageType[] TYPES = MessageType.values();
@@ -75,16 +77,35 @@ public final class DataPlaneWire {
   }
 
   /**
-   * A whole frame (length prefix included), ready to write. Built in a plain array: a renderer's
-   * C1-only JIT runs a ByteBuffer's typed puts as calls (checks included) rather than stores.
+   * A whole frame (length prefix included) in one buffer, ready to write. Built in a plain array: a
+   * renderer's C1-only JIT runs a ByteBuffer's typed puts as calls (checks included) rather than stores.
    */
   public static ByteBuffer envelopeFrame(Envelope e) {
+    return ByteBuffer.wrap(envelopeHead(e, true));
+  }
+
+  /**
+   * A whole frame (length prefix included) for {@link FrameSocket#send(ByteBuffer...)}: one buffer
+   * for a small payload; for a payload of {@link #SEPARATE_PAYLOAD_BYTES} or more, the head and the
+   * payload's own array as a second part, so that it is not copied into a frame array first (the
+   * socket copies it into its write buffer anyway). The payload must not change until it is written,
+   * which holds for an {@link Envelope}'s payload, never modified once built.
+   */
+  public static ByteBuffer[] envelopeParts(Envelope e) {
+    if (e.payload().length < SEPARATE_PAYLOAD_BYTES) {
+      return new ByteBuffer[] {envelopeFrame(e)};
+    }
+    return new ByteBuffer[] {ByteBuffer.wrap(envelopeHead(e, false)), ByteBuffer.wrap(e.payload())};
+  }
+
+  /** The frame's bytes up to the payload, followed by the payload when {@code withPayload}. */
+  private static byte[] envelopeHead(Envelope e, boolean withPayload) {
     byte[] channel = utf8(e.channel());
     byte[] id = utf8(e.id());
     byte[] inReplyTo = utf8(e.inReplyTo());
     byte[] payload = e.payload();
     int body = 1 + 1 + 8 + str(channel) + str(id) + str(inReplyTo) + payload.length;
-    byte[] frame = new byte[HEADER_BYTES + body];
+    byte[] frame = new byte[HEADER_BYTES + body - (withPayload ? 0 : payload.length)];
     int p = putInt(frame, 0, body);
     frame[p++] = KIND_ENVELOPE;
     frame[p++] = (byte) e.type().ordinal();
@@ -92,8 +113,10 @@ public final class DataPlaneWire {
     p = putStr(frame, p, channel);
     p = putStr(frame, p, id);
     p = putStr(frame, p, inReplyTo);
-    System.arraycopy(payload, 0, frame, p, payload.length);
-    return ByteBuffer.wrap(frame);
+    if (withPayload) {
+      System.arraycopy(payload, 0, frame, p, payload.length);
+    }
+    return frame;
   }
 
   /** A whole heartbeat frame (length prefix included), ready to write. */

@@ -28,7 +28,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Frames are coalesced, in order: a frame sent while another thread is writing (or while the
  * kernel buffer is full) is queued, and whoever writes next copies every queued frame into one
- * buffer and writes them with one system call. A lone frame is written at once by its sender.
+ * buffer and writes them with one system call. A lone frame is written at once by its sender. A
+ * frame may be given in parts (a header and a large payload's own array), which are copied into
+ * that buffer one after the other, so that the sender need not join them into one array first.
  *
  * <p>Frames above {@code maxFrame} are skipped without being buffered and reported to
  * {@link Handler#oversize}; a length of zero or less is malformed and closes the socket.
@@ -61,7 +63,8 @@ public final class FrameSocket implements AutoCloseable {
   private final long sendWindow;
   // Held by whoever writes; frames sent meanwhile wait in the outbox, in the order sent.
   private final ReentrantLock writeLock = new ReentrantLock();
-  private final ConcurrentLinkedQueue<ByteBuffer> outbox = new ConcurrentLinkedQueue<>();
+  // Each entry is one frame, in one or more parts.
+  private final ConcurrentLinkedQueue<ByteBuffer[]> outbox = new ConcurrentLinkedQueue<>();
   // Bytes sent that the kernel has not taken yet (outbox, the frame being copied, the write buffer).
   private final AtomicLong pendingBytes = new AtomicLong();
   // Under writeLock: what goes to the kernel next, and a frame only partly copied into it.
@@ -70,6 +73,8 @@ public final class FrameSocket implements AutoCloseable {
   // call, which a renderer's C1-only JIT does not optimize away (a quarter of its writer's CPU).
   private final ByteBuffer out = ByteBuffer.allocate(WRITE_BUFFER);
   private ByteBuffer current;
+  private ByteBuffer[] currentFrame;
+  private int currentPart;
   // The kernel took nothing more: the reader flushes once the socket is writable.
   private volatile boolean blocked;
   // A frame was posted since the reader last flushed: it writes the outbox when it wakes.
@@ -172,10 +177,11 @@ public final class FrameSocket implements AutoCloseable {
   }
 
   /**
-   * Writes one whole frame (from {@link DataPlaneWire}) without blocking: at once when no other
-   * thread is writing, else with the frames queued before it; queued if the kernel buffer is full.
+   * Writes one whole frame (from {@link DataPlaneWire}, in one or more parts) without blocking: at
+   * once when no other thread is writing, else with the frames queued before it; queued if the
+   * kernel buffer is full. The parts must not change until they are written.
    */
-  public void send(ByteBuffer frame) throws IOException {
+  public void send(ByteBuffer... frame) throws IOException {
     enqueue(frame);
     writeQueued();
   }
@@ -200,18 +206,22 @@ public final class FrameSocket implements AutoCloseable {
    * messages, so that a burst from one thread goes out in a few large writes instead of a system
    * call each. Costs the sender one wake-up of the reader per burst, not per frame.
    */
-  public void post(ByteBuffer frame) throws IOException {
+  public void post(ByteBuffer... frame) throws IOException {
     enqueue(frame);
     if (flushRequested.compareAndSet(false, true)) {
       selector.wakeup();
     }
   }
 
-  private void enqueue(ByteBuffer frame) throws IOException {
+  private void enqueue(ByteBuffer[] frame) throws IOException {
     if (closed.get()) {
       throw new ClosedChannelException();
     }
-    long queued = pendingBytes.addAndGet(frame.remaining());
+    long bytes = 0;
+    for (ByteBuffer part : frame) {
+      bytes += part.remaining();
+    }
+    long queued = pendingBytes.addAndGet(bytes);
     outbox.add(frame);
     framesOut.incrementAndGet();
     if (queued > maxPendingBytes) {
@@ -254,7 +264,7 @@ public final class FrameSocket implements AutoCloseable {
     while (true) {
       while (out.hasRemaining()) {
         if (current == null) {
-          current = outbox.poll();
+          current = nextPart();
           if (current == null) {
             break;
           }
@@ -293,6 +303,16 @@ public final class FrameSocket implements AutoCloseable {
       }
       out.clear();
     }
+  }
+
+  /** Under writeLock: the next part of the frame being copied, else the first of the next queued frame. */
+  private ByteBuffer nextPart() {
+    if (currentFrame != null && ++currentPart < currentFrame.length) {
+      return currentFrame[currentPart];
+    }
+    currentFrame = outbox.poll();
+    currentPart = 0;
+    return currentFrame == null ? null : currentFrame[0];
   }
 
   private void flushPending() throws IOException {

@@ -2,6 +2,7 @@ package org.browseros.ipc.protocol.dataplane;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.ByteBuffer;
@@ -32,6 +33,23 @@ class DataPlaneWireTest {
     for (Envelope e : new Envelope[] {request, reply, empty, wide}) {
       assertEquals(e, DataPlaneWire.decodeEnvelope(body(DataPlaneWire.envelopeFrame(e))));
     }
+  }
+
+  @Test
+  void shouldSendALargePayloadAsItsOwnPartAfterTheSameHead() {
+    byte[] large = new byte[DataPlaneWire.SEPARATE_PAYLOAD_BYTES];
+    new java.util.Random(3).nextBytes(large);
+    Envelope big = Envelope.command("app:echo", large);
+    ByteBuffer[] parts = DataPlaneWire.envelopeParts(big);
+    assertEquals(2, parts.length);
+    assertSame(large, parts[1].array(), "the payload is not copied");
+    ByteBuffer joined = ByteBuffer.allocate(parts[0].remaining() + parts[1].remaining()).put(parts[0]).put(parts[1]).flip();
+    assertEquals(DataPlaneWire.envelopeFrame(big), joined);
+
+    Envelope small = Envelope.command("app:echo", java.util.Arrays.copyOf(large, DataPlaneWire.SEPARATE_PAYLOAD_BYTES - 1));
+    ByteBuffer[] one = DataPlaneWire.envelopeParts(small);
+    assertEquals(1, one.length);
+    assertEquals(DataPlaneWire.envelopeFrame(small), one[0]);
   }
 
   @Test

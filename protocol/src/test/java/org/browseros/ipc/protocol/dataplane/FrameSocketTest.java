@@ -108,6 +108,14 @@ class FrameSocketTest {
     return f.flip();
   }
 
+  /** The frame as three consecutive slices: the length prefix and a little more, the middle, the rest. */
+  private static ByteBuffer[] inParts(ByteBuffer frame) {
+    int n = frame.remaining();
+    int a = 6;
+    int b = a + (n - a) / 2;
+    return new ByteBuffer[] {frame.slice(0, a), frame.slice(a, b - a), frame.slice(b, n - b)};
+  }
+
   private static void check(byte[] body, int thread, int seq, int filler) {
     ByteBuffer b = ByteBuffer.wrap(body);
     assertEquals(DataPlaneWire.KIND_ENVELOPE, b.get());
@@ -125,7 +133,7 @@ class FrameSocketTest {
   }
 
   @Test
-  void shouldDeliverFramesFromSeveralThreadsWholeAndInEachThreadsOrder() throws Exception {
+  void shouldDeliverFramesFromSeveralThreadsWholeAndInEachThreadsOrderWhetherSentWholeOrInParts() throws Exception {
     FrameSocket[] p = pair(64L * 1024 * 1024);
     Collector in = new Collector(new CountDownLatch(0));
     p[1].start("receiver", in);
@@ -138,7 +146,8 @@ class FrameSocketTest {
       senders.add(new Thread(() -> {
         try {
           for (int i = 0; i < perThread; i++) {
-            p[0].send(frame(thread, i, filler(i)));
+            // Every third frame in three parts, as a large envelope's head and payload go.
+            p[0].send(i % 3 == 0 ? inParts(frame(thread, i, filler(i))) : new ByteBuffer[] {frame(thread, i, filler(i))});
           }
         } catch (IOException e) {
           throw new IllegalStateException(e);
