@@ -250,7 +250,20 @@ final class MainLink {
         }
         return;
       }
-      Envelope envelope = DataPlaneWire.decodeEnvelope(body);
+      hand(DataPlaneWire.decodeEnvelope(body));
+    }
+
+    @Override
+    public int split(ByteBuffer start, int length) {
+      return DataPlaneWire.envelopeHeadLength(start);
+    }
+
+    @Override
+    public void frame(ByteBuffer head, byte[] payload) throws IOException, InterruptedException {
+      hand(DataPlaneWire.decodeEnvelope(head, payload));
+    }
+
+    private void hand(Envelope envelope) throws InterruptedException {
       if (lane.deliver(envelope, readerSession, permits, maxInFlight)) {
         return;
       }

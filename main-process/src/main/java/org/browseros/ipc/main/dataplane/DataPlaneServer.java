@@ -376,7 +376,22 @@ public final class DataPlaneServer implements Extension {
         }
         return;
       }
-      Envelope envelope = DataPlaneWire.decodeEnvelope(body);
+      hand(DataPlaneWire.decodeEnvelope(body));
+    }
+
+    @Override
+    public int split(ByteBuffer start, int length) {
+      // Only once attached: before its token a socket's frames are read whole (and refused).
+      return connection == null ? 0 : DataPlaneWire.envelopeHeadLength(start);
+    }
+
+    @Override
+    public void frame(ByteBuffer head, byte[] payload) throws IOException, InterruptedException {
+      hand(DataPlaneWire.decodeEnvelope(head, payload));
+    }
+
+    /** To the connection, in order; waits while too many are in flight (backpressure). */
+    private void hand(Envelope envelope) throws InterruptedException {
       inFlight.acquire();
       envelopesIn.incrementAndGet();
       arrived.add(envelope);

@@ -171,21 +171,60 @@ public final class DataPlaneWire {
 
   /** The envelope of an ENVELOPE frame body (kind byte first); every length is checked first. */
   public static Envelope decodeEnvelope(ByteBuffer body) throws MalformedFrameException {
-    need(body, 1 + 1 + 8);
-    if (body.get() != KIND_ENVELOPE) {
+    return decodeEnvelope(body, null);
+  }
+
+  /**
+   * The envelope of an ENVELOPE frame read in two parts ({@link FrameSocket.Handler#split}): its head
+   * (kind byte first, exactly up to the payload) and its payload, an array of its own that becomes the
+   * envelope's payload without a copy.
+   */
+  public static Envelope decodeEnvelope(ByteBuffer head, byte[] payload) throws MalformedFrameException {
+    need(head, 1 + 1 + 8);
+    if (head.get() != KIND_ENVELOPE) {
       throw new MalformedFrameException("expected an envelope frame");
     }
-    int type = body.get();
+    int type = head.get();
     if (type < 0 || type >= TYPES.length) {
       throw new MalformedFrameException("unknown message type " + type);
     }
-    long timestamp = body.getLong();
-    String channel = getStr(body);
-    String id = getStr(body);
-    String inReplyTo = getStr(body);
-    byte[] payload = new byte[body.remaining()];
-    body.get(payload);
+    long timestamp = head.getLong();
+    String channel = getStr(head);
+    String id = getStr(head);
+    String inReplyTo = getStr(head);
+    if (payload == null) {
+      payload = new byte[head.remaining()];
+      head.get(payload);
+    } else if (head.hasRemaining()) {
+      throw new MalformedFrameException(head.remaining() + " bytes between an envelope's head and its payload");
+    }
     return new Envelope(channel, TYPES[type], payload, timestamp, id, inReplyTo);
+  }
+
+  /**
+   * The length of an ENVELOPE frame's head (kind byte to the payload) when {@code start}, the first
+   * bytes of a frame body, holds all of it; else 0 (not an envelope, or not all there yet). Reads
+   * nothing from {@code start}.
+   */
+  public static int envelopeHeadLength(ByteBuffer start) {
+    ByteBuffer b = start.duplicate();
+    if (b.remaining() < 1 + 1 + 8 || b.get() != KIND_ENVELOPE) {
+      return 0;
+    }
+    b.position(b.position() + 1 + 8);
+    for (int i = 0; i < 3; i++) {
+      if (b.remaining() < 2) {
+        return 0;
+      }
+      int length = Short.toUnsignedInt(b.getShort());
+      if (length != NULL_STRING) {
+        if (b.remaining() < length) {
+          return 0;
+        }
+        b.position(b.position() + length);
+      }
+    }
+    return b.position() - start.position();
   }
 
   private static byte[] utf8(String s) {

@@ -50,7 +50,26 @@ public final class FrameSocket implements AutoCloseable {
 
     /** Every frame of one read was handed to {@link #frame} (lets a handler batch its hand-offs). */
     default void readDrained() {}
+
+    /**
+     * A frame of {@code length} bytes, at least {@link #SPLIT_FROM}, begins: how many of its leading
+     * bytes to read apart from the rest, so that the rest lands in an array of its own and is
+     * delivered through {@link #frame(ByteBuffer, byte[])} (a large payload then needs no copy out of
+     * the frame). Judged from {@code start}, the first bytes of the body that one read brought (not
+     * to be read from or kept); 0 (the default) reads the frame whole.
+     */
+    default int split(ByteBuffer start, int length) {
+      return 0;
+    }
+
+    /** A frame read in two parts, as {@link #split} asked: its first bytes, then the rest. */
+    default void frame(ByteBuffer head, byte[] rest) throws IOException, InterruptedException {
+      frame(ByteBuffer.allocate(head.remaining() + rest.length).put(head).put(rest).flip());
+    }
   }
+
+  /** Frames from this size on are offered to {@link Handler#split}. */
+  public static final int SPLIT_FROM = 64 * 1024;
 
   private static final int READ_BUFFER = 64 * 1024;
   private static final int WRITE_BUFFER = 64 * 1024;
@@ -342,6 +361,8 @@ public final class FrameSocket implements AutoCloseable {
   private void readLoop() {
     ByteBuffer in = ByteBuffer.allocate(READ_BUFFER);
     ByteBuffer header = ByteBuffer.allocate(DataPlaneWire.HEADER_BYTES);
+    // The frame being read: its body, or (split) its head and then the rest in body; bodyPos counts both.
+    byte[] head = null;
     byte[] body = null;
     int bodyPos = 0;
     long skip = 0;
@@ -395,17 +416,37 @@ public final class FrameSocket implements AutoCloseable {
               skip = length;
               continue;
             }
-            body = new byte[length];
+            int split = length >= SPLIT_FROM ? handler.split(in.asReadOnlyBuffer(), length) : 0;
+            if (split > 0 && split < length) {
+              head = new byte[split];
+              body = new byte[length - split];
+            } else {
+              body = new byte[length];
+            }
             bodyPos = 0;
           }
-          int k = Math.min(body.length - bodyPos, in.remaining());
-          in.get(body, bodyPos, k);
-          bodyPos += k;
-          if (bodyPos == body.length) {
-            byte[] frame = body;
+          int headLength = head == null ? 0 : head.length;
+          if (bodyPos < headLength) {
+            int k = Math.min(headLength - bodyPos, in.remaining());
+            in.get(head, bodyPos, k);
+            bodyPos += k;
+          }
+          if (bodyPos >= headLength) {
+            int k = Math.min(headLength + body.length - bodyPos, in.remaining());
+            in.get(body, bodyPos - headLength, k);
+            bodyPos += k;
+          }
+          if (bodyPos == headLength + body.length) {
+            byte[] first = head;
+            byte[] rest = body;
+            head = null;
             body = null;
             framesIn.incrementAndGet();
-            handler.frame(ByteBuffer.wrap(frame));
+            if (first == null) {
+              handler.frame(ByteBuffer.wrap(rest));
+            } else {
+              handler.frame(ByteBuffer.wrap(first), rest);
+            }
           }
         }
         in.clear();

@@ -53,6 +53,26 @@ class DataPlaneWireTest {
   }
 
   @Test
+  void shouldDecodeAnEnvelopeReadAsItsHeadAndItsOwnPayloadArray() throws Exception {
+    Envelope e = new Envelope("app:\u00e9cho", MessageType.COMMAND, new byte[] {1, 2, 3, 4}, 77, "id-1", "id-0");
+    ByteBuffer body = body(DataPlaneWire.envelopeFrame(e));
+    int headLength = DataPlaneWire.envelopeHeadLength(body);
+    assertEquals(body.remaining() - 4, headLength);
+    assertEquals(0, body.position(), "nothing read");
+    for (int prefix = 0; prefix < headLength; prefix++) {
+      assertEquals(0, DataPlaneWire.envelopeHeadLength(body.slice(0, prefix)), "head not all in " + prefix + " bytes");
+    }
+    byte[] payload = e.payload().clone();
+    Envelope decoded = DataPlaneWire.decodeEnvelope(body.slice(0, headLength), payload);
+    assertEquals(e, decoded);
+    assertSame(payload, decoded.payload(), "the payload array itself, not a copy");
+
+    assertEquals(0, DataPlaneWire.envelopeHeadLength(body(DataPlaneWire.heartbeatFrame(new Heartbeat(1, 2, 3)))));
+    assertThrows(DataPlaneWire.MalformedFrameException.class,
+        () -> DataPlaneWire.decodeEnvelope(body.slice(0, headLength + 1), payload), "bytes between head and payload");
+  }
+
+  @Test
   void shouldLayOutAnEnvelopeFrameAsDocumented() {
     Envelope e = new Envelope("a:b", MessageType.values()[1], new byte[] {(byte) 0xA0}, 0x0102030405060708L, "é", null);
     byte[] frame = DataPlaneWire.envelopeFrame(e).array();

@@ -37,7 +37,7 @@ class FrameSocketTest {
   }
 
   /** Collects frame bodies (kind byte first) and counts readDrained calls. */
-  static final class Collector implements FrameSocket.Handler {
+  static class Collector implements FrameSocket.Handler {
     final LinkedBlockingQueue<byte[]> frames = new LinkedBlockingQueue<>();
     final AtomicInteger drained = new AtomicInteger();
     final CountDownLatch closed = new CountDownLatch(1);
@@ -212,6 +212,37 @@ class FrameSocketTest {
     assertTrue(senderSide.closed.await(20, TimeUnit.SECONDS));
     assertFalse(p[0].isOpen());
     never.countDown();
+  }
+
+  @Test
+  void shouldReadALargeFrameInTheTwoPartsItsHandlerAsksFor() throws Exception {
+    FrameSocket[] p = pair(64L * 1024 * 1024);
+    AtomicInteger splits = new AtomicInteger();
+    Collector in = new Collector(new CountDownLatch(0)) {
+      @Override
+      public int split(ByteBuffer start, int length) {
+        // The test frame's head: kind, thread, seq (9 bytes), when this read brought all of it.
+        return start.remaining() >= 9 ? 9 : 0;
+      }
+
+      @Override
+      public void frame(ByteBuffer head, byte[] rest) {
+        assertEquals(9, head.remaining());
+        splits.incrementAndGet();
+        frames.add(ByteBuffer.allocate(9 + rest.length).put(head).put(rest).array());
+      }
+    };
+    p[1].start("receiver", in);
+    p[0].start("sender", new Collector(new CountDownLatch(0)));
+    int[] fillers = {100, FrameSocket.SPLIT_FROM - 9, FrameSocket.SPLIT_FROM, 200_000, 10, 1_000_000, 3_000_000, 100};
+    for (int i = 0; i < fillers.length; i++) {
+      p[0].send(frame(0, i, fillers[i]));
+    }
+    for (int i = 0; i < fillers.length; i++) {
+      check(in.next(), 0, i, fillers[i]);
+    }
+    // Frames of SPLIT_FROM bytes or more were offered; a read boundary inside a head reads it whole.
+    assertTrue(splits.get() >= 1 && splits.get() <= 5, "split " + splits.get() + " of the 5 large frames");
   }
 
   @Test
