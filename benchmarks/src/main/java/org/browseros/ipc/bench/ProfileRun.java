@@ -41,18 +41,16 @@ public final class ProfileRun {
         mainTicks = ProcStat.cpuTicks(ProcessHandle.current().pid()) - mainTicks;
         clientTicks = ProcStat.cpuTicks(c.pid()) - clientTicks;
         System.out.println(cmd + " -> " + r);
+        // CPU per event or round trip (warm-up included) is steadier than rates and latencies on a shared machine.
+        String[] parts = cmd.split("_");
+        double us = 1e6 / ProcStat.TICKS_PER_SECOND;
         if (r.has("nanos") && r.has("received")) {
-          // CPU per event (warm-up included) is steadier than the rate on a shared machine.
-          String[] parts = cmd.split("_");
           double n = r.get("received").asDouble() + (parts.length > 4 ? Double.parseDouble(parts[4]) : 0);
-          double us = 1e6 / ProcStat.TICKS_PER_SECOND;
           System.out.printf("  %.0f msgs/s, CPU per event: main %.2f us, client %.2f us%n",
               r.get("received").asDouble() * 1e9 / r.get("nanos").asDouble(), mainTicks * us / n, clientTicks * us / n);
         } else if (r.has("count") && cmd.startsWith("echo")) {
-          // echo*_<bytes>_<warmup>_<count>: CPU per round trip (warm-up included), steadier than latency here.
-          String[] parts = cmd.split("_");
+          // echo*_<bytes>_<warmup>_<count>
           double n = Double.parseDouble(parts[2]) + Double.parseDouble(parts[3]);
-          double us = 1e6 / ProcStat.TICKS_PER_SECOND;
           System.out.printf("  CPU per round trip: main %.0f us, client %.0f us%n", mainTicks * us / n, clientTicks * us / n);
         }
       }

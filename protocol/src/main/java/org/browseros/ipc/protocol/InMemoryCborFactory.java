@@ -7,7 +7,6 @@ import com.fasterxml.jackson.dataformat.cbor.CBORFactory;
 import com.fasterxml.jackson.dataformat.cbor.CBORFactoryBuilder;
 import com.fasterxml.jackson.dataformat.cbor.CBORParser;
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.Arrays;
 
 /**
@@ -32,13 +31,14 @@ final class InMemoryCborFactory extends CBORFactory {
     // As CBORParserBootstrapper does for a byte array, with the parser below.
     _streamReadConstraints.validateDocumentLength(len);
     return new Parser(ctxt, _parserFeatures, _formatParserFeatures, _objectCodec,
-        _byteSymbolCanonicalizer.makeChildOrPlaceholder(_factoryFeatures), null, data, offset, offset + len, false);
+        _byteSymbolCanonicalizer.makeChildOrPlaceholder(_factoryFeatures), data, offset, offset + len);
   }
 
   private static final class Parser extends CBORParser {
+    /** Over {@code data[start, end)}: no stream behind it, and a buffer that is the caller's, never recycled. */
     Parser(IOContext ctxt, int parserFeatures, int cborFeatures, ObjectCodec codec, ByteQuadsCanonicalizer sym,
-        InputStream in, byte[] inputBuffer, int start, int end, boolean bufferRecyclable) {
-      super(ctxt, parserFeatures, cborFeatures, codec, sym, in, inputBuffer, start, end, bufferRecyclable);
+        byte[] data, int start, int end) {
+      super(ctxt, parserFeatures, cborFeatures, codec, sym, null, data, start, end, false);
     }
 
     @Override

@@ -18,6 +18,7 @@ import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
 import net.jpountz.lz4.LZ4Compressor;
@@ -139,9 +140,6 @@ public final class PayloadCodec {
    * top-level values, so each value written leaves the generator ready for the next.
    */
   private static final class Encoder {
-    /** A buffer grown above this by a large payload is not kept for the next encode. */
-    private static final int KEEP_BYTES = 64 * 1024;
-
     private final Sink sink = new Sink();
     private JsonGenerator generator;
     private boolean busy;
@@ -158,7 +156,7 @@ public final class PayloadCodec {
         }
         WRITER.writeValue(generator, payload);
         generator.flush();
-        return sink.take(KEEP_BYTES);
+        return sink.take();
       } catch (IOException | RuntimeException e) {
         // A failure may leave the generator inside a value: start over with a new one.
         generator = null;
@@ -171,7 +169,7 @@ public final class PayloadCodec {
   }
 
   /**
-   * An unsynchronized byte sink for one thread's generator. Up to {@link Encoder#KEEP_BYTES} it is
+   * An unsynchronized byte sink for one thread's generator. Up to {@link #KEEP_BYTES} it is
    * one array, doubled as needed and reused by the next encode. Beyond, it appends chunks instead of
    * copying what it holds into ever larger arrays: a 1 MiB payload was written into a 1 MiB array,
    * then copied into a 2 MiB one for the map's closing byte, then copied out again (4 MiB allocated
@@ -180,12 +178,14 @@ public final class PayloadCodec {
    */
   private static final class Sink extends OutputStream {
     private static final int INITIAL = 512;
+    /** The most the one array grows to; it is kept for the next encode. Beyond, chunks. */
+    private static final int KEEP_BYTES = 64 * 1024;
     /** The least size of a chunk after the first (the first is the reused buffer). */
     private static final int CHUNK = 64 * 1024;
     private byte[] buf = new byte[INITIAL];
     private int count;
     // Full chunks before buf, in order, and their total size; null until the first one.
-    private java.util.ArrayList<byte[]> chunks;
+    private ArrayList<byte[]> chunks;
     private int chunkBytes;
 
     @Override
@@ -213,15 +213,15 @@ public final class PayloadCodec {
     /** buf is full and {@code more} bytes are coming: a larger buf while small, else a new chunk. */
     private void makeRoom(int more) {
       long total = (long) chunkBytes + count + more;
-      if (chunks == null && total <= Encoder.KEEP_BYTES) {
-        buf = Arrays.copyOf(buf, (int) Math.min(Encoder.KEEP_BYTES, Math.max(buf.length * 2L, total)));
+      if (chunks == null && total <= KEEP_BYTES) {
+        buf = Arrays.copyOf(buf, (int) Math.min(KEEP_BYTES, Math.max(buf.length * 2L, total)));
         return;
       }
       if (total > Integer.MAX_VALUE - 16) {
         throw new IpcException(ErrorCode.TOO_LARGE, "Payload of more than 2 GiB");
       }
       if (chunks == null) {
-        chunks = new java.util.ArrayList<>();
+        chunks = new ArrayList<>();
       }
       chunks.add(buf);
       chunkBytes += count;
@@ -229,14 +229,11 @@ public final class PayloadCodec {
       count = 0;
     }
 
-    /** The bytes written since the last take; only a buffer of at most {@code keep} bytes is kept. */
-    byte[] take(int keep) {
+    /** The bytes written since the last take. The first array (never above KEEP_BYTES) is kept. */
+    byte[] take() {
       if (chunks == null) {
         byte[] bytes = Arrays.copyOf(buf, count);
         count = 0;
-        if (buf.length > keep) {
-          buf = new byte[INITIAL];
-        }
         return bytes;
       }
       byte[] bytes = new byte[chunkBytes + count];
@@ -246,9 +243,7 @@ public final class PayloadCodec {
         p += chunk.length;
       }
       System.arraycopy(buf, 0, bytes, p, count);
-      // The first chunk was the reused buffer (at most keep bytes): it serves the next encode.
-      buf = chunks.get(0).length <= keep ? chunks.get(0) : new byte[INITIAL];
-      reset(buf);
+      reset(chunks.get(0));
       return bytes;
     }
 

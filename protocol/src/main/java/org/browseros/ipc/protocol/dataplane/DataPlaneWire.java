@@ -207,6 +207,7 @@ public final class DataPlaneWire {
    * nothing from {@code start}.
    */
   public static int envelopeHeadLength(ByteBuffer start) {
+    // Walks the head as decodeEnvelope reads it, without decoding: start may be read-only (no array()).
     ByteBuffer b = start.duplicate();
     if (b.remaining() < 1 + 1 + 8 || b.get() != KIND_ENVELOPE) {
       return 0;
