@@ -304,6 +304,8 @@ public final class DataPlaneServer implements Extension {
     // The latest heartbeat not taken yet; a flood of them costs the connection one message.
     private final AtomicReference<Heartbeat> heartbeat = new AtomicReference<>();
     private final Beat beatSignal = new Beat(this);
+    // The connection's work this reader's tells scheduled: run here once a read is handed over.
+    private final InlineExecutor.Inline inline = new InlineExecutor.Inline();
     private volatile ActorRef<ToMain> connection;
     private final AtomicBoolean authenticated = new AtomicBoolean();
 
@@ -372,7 +374,7 @@ public final class DataPlaneServer implements Extension {
       if (DataPlaneWire.kind(body) == DataPlaneWire.KIND_HEARTBEAT) {
         // Not queued behind envelopes (it only proves the renderer alive), and not counted as one.
         if (heartbeat.getAndSet(DataPlaneWire.decodeHeartbeat(body)) == null) {
-          connection.tell(beatSignal);
+          inline.tell(connection, beatSignal);
         }
         return;
       }
@@ -392,12 +394,21 @@ public final class DataPlaneServer implements Extension {
 
     /** To the connection, in order; waits while too many are in flight (backpressure). */
     private void hand(Envelope envelope) throws InterruptedException {
-      inFlight.acquire();
+      if (!inFlight.tryAcquire()) {
+        // The connection may be waiting to run on this very thread: let it, then wait.
+        inline.run();
+        inFlight.acquire();
+      }
       envelopesIn.incrementAndGet();
       arrived.add(envelope);
       if (signalled.compareAndSet(false, true)) {
-        connection.tell(arrivedSignal);
+        inline.tell(connection, arrivedSignal);
       }
+    }
+
+    @Override
+    public void readDrained() {
+      inline.run();
     }
 
     private void attach(String token) {

@@ -48,7 +48,10 @@ public final class FrameSocket implements AutoCloseable {
     /** The socket is closed (once): by the peer, by {@link #close}, or on a malformed frame. */
     void closed(String reason, boolean malformed);
 
-    /** Every frame of one read was handed to {@link #frame} (lets a handler batch its hand-offs). */
+    /**
+     * Every frame of one read was handed to {@link #frame} (lets a handler batch its hand-offs); also
+     * once when reading stops, before {@link #closed}.
+     */
     default void readDrained() {}
 
     /**
@@ -460,6 +463,12 @@ public final class FrameSocket implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       reason = closed.get() ? "closed" : "read failed: " + e;
     } finally {
+      try {
+        // The frames handed before a failure are handed: the handler finishes with them first.
+        handler.readDrained();
+      } catch (RuntimeException e) {
+        reason = reason + "; then " + e;
+      }
       close(reason, malformed);
       try {
         selector.close();
