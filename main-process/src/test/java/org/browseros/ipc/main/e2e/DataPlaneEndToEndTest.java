@@ -17,6 +17,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
+import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.browseros.ipc.main.dataplane.DataPlaneServer;
@@ -32,11 +33,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Local renderers move their envelopes to the Unix-socket data plane, in order, and Artery remains the fallback. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
+@ExtendWith(LogCapturingExtension.class)
 class DataPlaneEndToEndTest {
   public record Seq(int n) {}
 
@@ -104,6 +107,7 @@ class DataPlaneEndToEndTest {
     seen.clear();
     JsonNode credential = PayloadCodec.parseJson(Files.readString(main.node().dataDir().resolve("devtools.credential")));
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "switching", main.clientConfig());
+    Throwable failure = null;
     try {
       IpcRenderer ipc = IpcRenderer.connect(system,
               ConnectOptions.of(system, credential.get("gateway").asText(), null, credential.get("secret").asText()))
@@ -131,9 +135,20 @@ class DataPlaneEndToEndTest {
       // No Artery frame to fit in: 1 MiB each way.
       assertEquals(1 << 20, await(ipc.invoke(BLOB, new Blob(new byte[1 << 20]))).data().length);
       ipc.close();
+    } catch (Throwable e) {
+      failure = e;
+      throw e;
     } finally {
       system.terminate();
-      system.getWhenTerminated().toCompletableFuture().get(20, TimeUnit.SECONDS);
+      try {
+        system.getWhenTerminated().toCompletableFuture().get(20, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.TimeoutException e) {
+        // A slow termination must not hide why the test failed (it did once in CI).
+        if (failure == null) {
+          throw e;
+        }
+        failure.addSuppressed(e);
+      }
     }
   }
 
