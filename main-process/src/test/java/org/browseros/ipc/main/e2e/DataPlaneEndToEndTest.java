@@ -107,8 +107,8 @@ class DataPlaneEndToEndTest {
     seen.clear();
     JsonNode credential = PayloadCodec.parseJson(Files.readString(main.node().dataDir().resolve("devtools.credential")));
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "switching", main.clientConfig());
-    Throwable failure = null;
-    try {
+    // As a resource: a slow termination is added to a failure of the body (suppressed), never hides it.
+    try (AutoCloseable terminated = () -> MainFixture.terminate(system)) {
       IpcRenderer ipc = IpcRenderer.connect(system,
               ConnectOptions.of(system, credential.get("gateway").asText(), null, credential.get("secret").asText()))
           .toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -135,20 +135,6 @@ class DataPlaneEndToEndTest {
       // No Artery frame to fit in: 1 MiB each way.
       assertEquals(1 << 20, await(ipc.invoke(BLOB, new Blob(new byte[1 << 20]))).data().length);
       ipc.close();
-    } catch (Throwable e) {
-      failure = e;
-      throw e;
-    } finally {
-      system.terminate();
-      try {
-        system.getWhenTerminated().toCompletableFuture().get(20, TimeUnit.SECONDS);
-      } catch (java.util.concurrent.TimeoutException e) {
-        // A slow termination must not hide why the test failed (it did once in CI).
-        if (failure == null) {
-          throw e;
-        }
-        failure.addSuppressed(e);
-      }
     }
   }
 

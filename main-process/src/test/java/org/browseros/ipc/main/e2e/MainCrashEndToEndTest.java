@@ -112,8 +112,7 @@ class MainCrashEndToEndTest {
     } finally {
       MainScript.kill(main);
       for (ActorSystem<?> system : systems) {
-        system.terminate();
-        system.getWhenTerminated().toCompletableFuture().get(20, TimeUnit.SECONDS);
+        MainFixture.terminate(system);
       }
     }
   }

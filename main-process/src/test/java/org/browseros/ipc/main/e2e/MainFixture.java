@@ -143,14 +143,19 @@ final class MainFixture implements AutoCloseable {
       }
     });
     clientSystems.forEach(s -> {
-      s.terminate();
       try {
-        s.getWhenTerminated().toCompletableFuture().get(20, TimeUnit.SECONDS);
+        terminate(s);
       } catch (Exception e) {
         // bounded: go on closing the rest
       }
     });
     node.close();
+  }
+
+  /** Terminates a client's actor system and waits for it: at most 20 s, then a TimeoutException. */
+  static void terminate(ActorSystem<?> system) throws Exception {
+    system.terminate();
+    system.getWhenTerminated().toCompletableFuture().get(20, TimeUnit.SECONDS);
   }
 
   static <T> T await(java.util.concurrent.CompletionStage<T> stage) throws Exception {

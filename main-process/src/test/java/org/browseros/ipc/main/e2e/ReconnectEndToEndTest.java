@@ -57,8 +57,7 @@ class ReconnectEndToEndTest {
       ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
     }
     for (ActorSystem<?> system : systems) {
-      system.terminate();
-      system.getWhenTerminated().toCompletableFuture().get(20, TimeUnit.SECONDS);
+      MainFixture.terminate(system);
     }
   }
 
