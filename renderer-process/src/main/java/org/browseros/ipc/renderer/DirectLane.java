@@ -333,10 +333,25 @@ final class DirectLane {
     socket = s;
   }
 
-  /** True on the socket's reader thread, which completes callers' replies: it must not wait for one. */
+  /**
+   * True on a thread that reads the socket now (its reader thread, or a caller in {@link #readNow}),
+   * which completes callers' replies: it must not wait for one.
+   */
   boolean onReaderThread() {
     FrameSocket s = socket;
-    return s != null && s.isReaderThread();
+    return s != null && s.isReading();
+  }
+
+  /**
+   * For a caller spinning for its reply (invokeSync): reads the socket on its own thread if the
+   * reader thread is not reading it, so that a reply there completes the caller's future without
+   * waiting for the reader thread's wake-up. Frames read go where the reader would hand them.
+   */
+  void readNow() {
+    FrameSocket s = socket;
+    if (s != null) {
+      s.readNow();
+    }
   }
 
   /** Off the data plane (reconnecting, stopped): everything goes through the actor again. */

@@ -175,9 +175,13 @@ public final class IpcRenderer implements AutoCloseable {
           "invokeSync on the data plane's reader thread would wait for the reply it is to read; use invoke");
     }
     // The caller spins, not the reader too: two spinning threads would leave main's threads one processor of two.
+    // While it spins it reads the socket itself: the reply then needs no wake-up of the reader thread.
     CompletableFuture<R> reply = invoke(channel, payload, timeout, false).toCompletableFuture();
     for (long start = System.nanoTime(); !reply.isDone() && System.nanoTime() - start < syncSpinNanos; ) {
-      Thread.onSpinWait();
+      lane.readNow();
+      if (!reply.isDone()) {
+        Thread.onSpinWait();
+      }
     }
     try {
       // invoke fails the stage with TIMEOUT itself; this bound only guards against a stage never completed.

@@ -186,7 +186,7 @@ final class MainLink {
     try {
       DataPlaneOffer offer = PayloadCodec.decode(payload, DataPlaneOffer.class);
       FrameSocket s = new FrameSocket(FrameSocket.connect(Path.of(offer.path())), maxFrame, maxQueuedBytes, sendWindow);
-      s.start("dataplane-reader", new Reader(session, inFlight));
+      s.start("dataplane-reader", new Reader(s, session, inFlight));
       s.send(DataPlaneWire.tokenFrame(offer.token()));
       socket = s;
     } catch (IOException | RuntimeException e) {
@@ -232,10 +232,12 @@ final class MainLink {
   }
 
   private final class Reader implements FrameSocket.Handler {
+    private final FrameSocket socket;
     private final int readerSession;
     private final Semaphore permits;
 
-    Reader(int readerSession, Semaphore permits) {
+    Reader(FrameSocket socket, int readerSession, Semaphore permits) {
+      this.socket = socket;
       this.readerSession = readerSession;
       this.permits = permits;
     }
@@ -267,7 +269,13 @@ final class MainLink {
       if (lane.deliver(envelope, readerSession, permits, maxInFlight)) {
         return;
       }
-      permits.acquire();
+      if (socket.isReaderThread()) {
+        // Interrupted only when its socket closes: what it read is the closed session's.
+        permits.acquire();
+      } else {
+        // A caller reading for its reply (invokeSync): an interrupt of its own must not drop the envelope.
+        permits.acquireUninterruptibly();
+      }
       client.tell(new SocketEnvelope(envelope, readerSession));
     }
 

@@ -14,6 +14,7 @@ import org.browseros.ipc.protocol.Channel;
 import org.browseros.ipc.protocol.ErrorCode;
 import org.browseros.ipc.protocol.IpcException;
 import org.browseros.ipc.renderer.IpcRenderer;
+import org.browseros.ipc.renderer.Subscription;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,6 +32,8 @@ class InvokeSyncEndToEndTest {
   static final Channel<Seq, Seq> REFUSE = Channel.invoke("app:refuse", Seq.class, Seq.class);
   static final Channel<Seq, Seq> NEVER = Channel.invoke("app:never", Seq.class, Seq.class);
   static final Channel<Seq, Seq> UNHANDLED = Channel.invoke("app:unhandled", Seq.class, Seq.class);
+  static final Channel<Seq, Seq> PUSH_THEN_REPLY = Channel.invoke("app:push-then-reply", Seq.class, Seq.class);
+  static final Channel<Seq, Void> PUSHED = Channel.mainToRenderer("app:pushed", Seq.class);
 
   @TempDir
   static Path dataDir;
@@ -46,6 +49,10 @@ class InvokeSyncEndToEndTest {
       throw new IpcException(ErrorCode.CONFLICT, "refused " + payload.n());
     });
     ipcMain.handleAsync(NEVER, (event, payload) -> new CompletableFuture<Seq>());
+    ipcMain.handle(PUSH_THEN_REPLY, (event, payload) -> {
+      ipcMain.sendTo(event.rendererId(), PUSHED, payload);
+      return payload;
+    });
     main = MainFixture.start(dataDir, 0, ipcMain, DataPlaneEndToEndTest.rateLimitsOff());
     DataPlaneServer dataPlane = DataPlaneServer.get(main.node().edgeSystem());
     console = main.console();
@@ -68,6 +75,23 @@ class InvokeSyncEndToEndTest {
   void shouldReturnEachReplyOnTheCallingThreadInOrder() {
     for (int i = 1; i <= 2000; i++) {
       assertEquals(new Seq(i), console.invokeSync(ECHO, new Seq(i)));
+    }
+  }
+
+  @Test
+  void shouldDeliverEveryPushReadByTheSpinningCallerInOrder() throws Exception {
+    // The spinning caller reads the socket itself: the pushes it reads around its replies still go
+    // to the renderer's listeners, none lost, in the order main sent them. (Main writes a push that
+    // a handler sends after that handler's own reply: the connection actor sends it once the
+    // handler has returned.)
+    java.util.List<Integer> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try (Subscription subscription = console.on(PUSHED, pushed -> seen.add(pushed.n()))) {
+      int calls = 500;
+      for (int i = 1; i <= calls; i++) {
+        assertEquals(new Seq(i), console.invokeSync(PUSH_THEN_REPLY, new Seq(i)));
+      }
+      MainFixture.awaitState(seen::size, calls);
+      assertEquals(java.util.stream.IntStream.rangeClosed(1, calls).boxed().toList(), seen);
     }
   }
 

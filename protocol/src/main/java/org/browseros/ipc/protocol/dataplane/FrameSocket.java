@@ -20,7 +20,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * One end of a data-plane socket: length-prefixed frames in both directions.
  *
  * <p>One reader thread per socket parses frames and hands each to the {@link Handler} on that
- * thread (the handler enqueues it straight into its actor, and may block for backpressure). Writes
+ * thread (the handler enqueues it straight into its actor, and may block for backpressure); a
+ * caller that polls for its reply may read in its place meanwhile ({@link #readNow}). Writes
  * happen on the caller's thread, with no hand-off: the socket is non-blocking, so a write never
  * stalls the caller; what the kernel does not take at once is queued, bounded, and flushed by the
  * reader thread when the socket is writable again. A peer that stops reading until that queue is
@@ -106,6 +107,16 @@ public final class FrameSocket implements AutoCloseable {
   private final AtomicLong framesOut = new AtomicLong();
   private volatile Handler handler;
   private volatile Thread reader;
+  // Held by whoever reads: the reader thread, or a caller polling for its reply (readNow). The frame
+  // being read is the state below: its length prefix, then its body (or, split, its head and then
+  // the rest in body; bodyPos counts both), or the bytes of an oversize frame still to skip.
+  private final ReentrantLock readLock = new ReentrantLock();
+  private final ByteBuffer in = ByteBuffer.allocate(READ_BUFFER);
+  private final ByteBuffer header = ByteBuffer.allocate(DataPlaneWire.HEADER_BYTES);
+  private byte[] head;
+  private byte[] body;
+  private int bodyPos;
+  private long skip;
   // Until then (nanoTime) the reader polls instead of blocking in select(): a reply is due (pollFor).
   private volatile long pollUntil = System.nanoTime();
   // The reader is (about to be) blocked in select(): pollFor wakes it to poll.
@@ -177,9 +188,46 @@ public final class FrameSocket implements AutoCloseable {
     }
   }
 
-  /** True when called on this socket's reader thread (the one that runs the handler). */
+  /** True when called on this socket's reader thread. */
   public boolean isReaderThread() {
     return Thread.currentThread() == reader;
+  }
+
+  /**
+   * True when called on a thread that runs the handler now: this socket's reader thread, or a caller
+   * inside {@link #readNow}. Such a thread must not wait for a frame it would itself have to read.
+   */
+  public boolean isReading() {
+    return Thread.currentThread() == reader || readLock.isHeldByCurrentThread();
+  }
+
+  /**
+   * Reads what the kernel holds now on the calling thread and hands every whole frame to the
+   * handler here, as the reader thread would: for a caller that polls for its reply (invokeSync)
+   * instead of being handed it by the reader thread, whose wake-up would be on the reply's path.
+   * Does nothing when another thread is reading, the socket is closed, or the caller is already
+   * reading (a handler's callback). Never blocks on the socket; the handler may block as it may on
+   * the reader thread. A malformed frame closes the socket, as on the reader thread.
+   *
+   * @return false when it did not read
+   */
+  public boolean readNow() {
+    if (closed.get() || readLock.isHeldByCurrentThread() || !readLock.tryLock()) {
+      return false;
+    }
+    try {
+      readAvailable(false);
+      return true;
+    } catch (DataPlaneWire.MalformedFrameException e) {
+      close("malformed frame: " + e.getMessage(), true);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (IOException | RuntimeException e) {
+      close(closed.get() ? "closed" : "read failed: " + e, false);
+    } finally {
+      readLock.unlock();
+    }
+    return false;
   }
 
   public SocketChannel channel() {
@@ -255,13 +303,14 @@ public final class FrameSocket implements AutoCloseable {
   /**
    * Backpressure for a sender that may block: waits while more than the send window is queued,
    * until half of it or less is, the socket closed, or {@code maxWait} passed (then false).
-   * Returns at once on the reader thread, which is the one that drains the queue.
+   * Returns at once on the reader thread, which is the one that drains the queue, and in a
+   * {@link #readNow} (the reader thread may be waiting for that read to end).
    *
    * <p>The window is what keeps a fast sender's queue small: frames waiting in it are live objects,
    * and a queue of megabytes made every young collection of a small renderer heap copy them.
    */
   public boolean awaitRoom(Duration maxWait) throws InterruptedException {
-    if (pendingBytes.get() <= sendWindow || isReaderThread()) {
+    if (pendingBytes.get() <= sendWindow || isReading()) {
       return true;
     }
     long deadline = System.nanoTime() + maxWait.toNanos();
@@ -362,13 +411,6 @@ public final class FrameSocket implements AutoCloseable {
   }
 
   private void readLoop() {
-    ByteBuffer in = ByteBuffer.allocate(READ_BUFFER);
-    ByteBuffer header = ByteBuffer.allocate(DataPlaneWire.HEADER_BYTES);
-    // The frame being read: its body, or (split) its head and then the rest in body; bodyPos counts both.
-    byte[] head = null;
-    byte[] body = null;
-    int bodyPos = 0;
-    long skip = 0;
     String reason = "closed by the peer";
     boolean malformed = false;
     try {
@@ -390,70 +432,15 @@ public final class FrameSocket implements AutoCloseable {
         if ((key.readyOps() & SelectionKey.OP_READ) == 0) {
           continue;
         }
-        int n = channel.read(in);
-        if (n < 0) {
-          break;
+        // A caller reading for its reply (readNow) finishes first; what it left is read here.
+        readLock.lockInterruptibly();
+        try {
+          if (readAvailable(true) < 0) {
+            break;
+          }
+        } finally {
+          readLock.unlock();
         }
-        in.flip();
-        while (in.hasRemaining()) {
-          if (skip > 0) {
-            int k = (int) Math.min(skip, in.remaining());
-            in.position(in.position() + k);
-            skip -= k;
-            continue;
-          }
-          if (body == null) {
-            while (header.hasRemaining() && in.hasRemaining()) {
-              header.put(in.get());
-            }
-            if (header.hasRemaining()) {
-              break;
-            }
-            int length = header.flip().getInt();
-            header.clear();
-            if (length <= 0) {
-              throw new DataPlaneWire.MalformedFrameException("frame length " + length);
-            }
-            if (length > maxFrame) {
-              handler.oversize(length);
-              skip = length;
-              continue;
-            }
-            int split = length >= SPLIT_FROM ? handler.split(in.asReadOnlyBuffer(), length) : 0;
-            if (split > 0 && split < length) {
-              head = new byte[split];
-              body = new byte[length - split];
-            } else {
-              body = new byte[length];
-            }
-            bodyPos = 0;
-          }
-          int headLength = head == null ? 0 : head.length;
-          if (bodyPos < headLength) {
-            int k = Math.min(headLength - bodyPos, in.remaining());
-            in.get(head, bodyPos, k);
-            bodyPos += k;
-          }
-          if (bodyPos >= headLength) {
-            int k = Math.min(headLength + body.length - bodyPos, in.remaining());
-            in.get(body, bodyPos - headLength, k);
-            bodyPos += k;
-          }
-          if (bodyPos == headLength + body.length) {
-            byte[] first = head;
-            byte[] rest = body;
-            head = null;
-            body = null;
-            framesIn.incrementAndGet();
-            if (first == null) {
-              handler.frame(ByteBuffer.wrap(rest));
-            } else {
-              handler.frame(ByteBuffer.wrap(first), rest);
-            }
-          }
-        }
-        in.clear();
-        handler.readDrained();
       }
     } catch (DataPlaneWire.MalformedFrameException e) {
       reason = "malformed frame: " + e.getMessage();
@@ -476,6 +463,81 @@ public final class FrameSocket implements AutoCloseable {
         // closing anyway
       }
     }
+  }
+
+  /**
+   * Under readLock: one read of what the kernel holds, every whole frame in it handed to the handler
+   * in order, then {@link Handler#readDrained} (always on the reader thread, else when something was
+   * read). Returns the bytes read, -1 at the end of the stream.
+   */
+  private int readAvailable(boolean readerThread) throws IOException, InterruptedException {
+    int n = channel.read(in);
+    if (n < 0) {
+      return n;
+    }
+    in.flip();
+    while (in.hasRemaining()) {
+      if (skip > 0) {
+        int k = (int) Math.min(skip, in.remaining());
+        in.position(in.position() + k);
+        skip -= k;
+        continue;
+      }
+      if (body == null) {
+        while (header.hasRemaining() && in.hasRemaining()) {
+          header.put(in.get());
+        }
+        if (header.hasRemaining()) {
+          break;
+        }
+        int length = header.flip().getInt();
+        header.clear();
+        if (length <= 0) {
+          throw new DataPlaneWire.MalformedFrameException("frame length " + length);
+        }
+        if (length > maxFrame) {
+          handler.oversize(length);
+          skip = length;
+          continue;
+        }
+        int split = length >= SPLIT_FROM ? handler.split(in.asReadOnlyBuffer(), length) : 0;
+        if (split > 0 && split < length) {
+          head = new byte[split];
+          body = new byte[length - split];
+        } else {
+          body = new byte[length];
+        }
+        bodyPos = 0;
+      }
+      int headLength = head == null ? 0 : head.length;
+      if (bodyPos < headLength) {
+        int k = Math.min(headLength - bodyPos, in.remaining());
+        in.get(head, bodyPos, k);
+        bodyPos += k;
+      }
+      if (bodyPos >= headLength) {
+        int k = Math.min(headLength + body.length - bodyPos, in.remaining());
+        in.get(body, bodyPos - headLength, k);
+        bodyPos += k;
+      }
+      if (bodyPos == headLength + body.length) {
+        byte[] first = head;
+        byte[] rest = body;
+        head = null;
+        body = null;
+        framesIn.incrementAndGet();
+        if (first == null) {
+          handler.frame(ByteBuffer.wrap(rest));
+        } else {
+          handler.frame(ByteBuffer.wrap(first), rest);
+        }
+      }
+    }
+    in.clear();
+    if (readerThread || n > 0) {
+      handler.readDrained();
+    }
+    return n;
   }
 
   /**

@@ -170,6 +170,94 @@ class FrameSocketTest {
     assertEquals(0, p[0].pendingBytes());
   }
 
+  /** A collector that also notes the threads that handed frames over and whether each counted as reading. */
+  static class ThreadRecorder extends Collector {
+    final java.util.Set<String> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    final AtomicInteger notReading = new AtomicInteger();
+    volatile FrameSocket socket;
+    volatile Runnable onFrame = () -> {};
+
+    ThreadRecorder() {
+      super(new CountDownLatch(0));
+    }
+
+    @Override
+    public void frame(ByteBuffer body) throws InterruptedException {
+      if (!socket.isReading()) {
+        notReading.incrementAndGet();
+      }
+      threads.add(Thread.currentThread().getName());
+      onFrame.run();
+      super.frame(body);
+    }
+  }
+
+  @Test
+  void shouldKeepFramesWholeAndInOrderWhileACallerReadsInTheReadersPlace() throws Exception {
+    FrameSocket[] p = pair(64L * 1024 * 1024);
+    ThreadRecorder in = new ThreadRecorder();
+    in.socket = p[1];
+    p[1].start("receiver", in);
+    p[0].start("sender", new Collector(new CountDownLatch(0)));
+    int count = 3000;
+    java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+    AtomicInteger callerReads = new AtomicInteger();
+    Thread caller = new Thread(() -> {
+      while (!done.get()) {
+        if (p[1].readNow()) {
+          callerReads.incrementAndGet();
+        }
+        Thread.onSpinWait();
+      }
+    }, "polling-caller");
+    caller.start();
+    try {
+      for (int i = 0; i < count; i++) {
+        // Every third frame in parts; large ones span several reads, which the two threads may share.
+        p[0].send(i % 3 == 0 ? inParts(frame(0, i, filler(i))) : new ByteBuffer[] {frame(0, i, filler(i))});
+        if (i % 50 == 0) {
+          Thread.sleep(1);
+        }
+      }
+      for (int i = 0; i < count; i++) {
+        check(in.next(), 0, i, filler(i));
+      }
+    } finally {
+      done.set(true);
+      caller.join(20_000);
+    }
+    assertTrue(callerReads.get() > 0, "the caller read");
+    assertTrue(in.threads.contains("polling-caller"), "frames were handed over on the caller's thread: " + in.threads);
+    assertEquals(0, in.notReading.get(), "a thread that hands frames over counts as reading (isReading)");
+    assertFalse(p[1].isReading(), "this thread is not reading");
+  }
+
+  @Test
+  void shouldNotReadNowWhileTheReaderIsReadingOrFromAHandler() throws Exception {
+    FrameSocket[] p = pair(1024 * 1024);
+    ThreadRecorder in = new ThreadRecorder();
+    in.socket = p[1];
+    CountDownLatch inHandler = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    List<Boolean> nested = new java.util.concurrent.CopyOnWriteArrayList<>();
+    in.onFrame = () -> {
+      nested.add(p[1].readNow());
+      inHandler.countDown();
+      try {
+        release.await(20, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    };
+    p[1].start("receiver", in);
+    p[0].send(frame(0, 0, 10));
+    assertTrue(inHandler.await(20, TimeUnit.SECONDS));
+    assertEquals(List.of(false), nested, "a handler does not read again in its own read");
+    assertFalse(p[1].readNow(), "the reader thread holds the read while its handler runs");
+    release.countDown();
+    check(in.next(), 0, 0, 10);
+  }
+
   @Test
   void shouldDeliverABurstQueuedWhileThePeerIsNotReadingInOrder() throws Exception {
     FrameSocket[] p = pair(64L * 1024 * 1024);
