@@ -105,6 +105,8 @@ public final class Connection extends AbstractBehavior<ToMain> {
 
   private final TimerScheduler<ToMain> timers;
   private final Caller caller;
+  // The connection whose IpcMain handler runs on this thread now (pushFromOwnHandler).
+  private static final ThreadLocal<Connection> handling = new ThreadLocal<>();
   private final Outbound outbound;
   private final CoreApi core;
   private final IpcMain ipcMain;
@@ -299,6 +301,8 @@ public final class Connection extends AbstractBehavior<ToMain> {
   }
 
   private <P, R> CompletionStage<?> callHandler(IpcMain.RegisteredHandler<P, R> registered, Envelope request) {
+    Connection outer = handling.get();
+    handling.set(this);
     try {
       P payload = PayloadCodec.decode(request.payload(), registered.channel().payloadType());
       guard.validate(payload);
@@ -306,7 +310,46 @@ public final class Connection extends AbstractBehavior<ToMain> {
       return result == null ? CompletableFuture.completedFuture(null) : result;
     } catch (Exception e) {
       return CompletableFuture.failedFuture(e);
+    } finally {
+      handling.set(outer);
     }
+  }
+
+  /**
+   * A push to {@code rendererId} from inside an {@link IpcMain} handler of that renderer's own
+   * connection, running on this thread: written now, so that the renderer sees it before the
+   * handler's reply, as Electron's {@code event.sender.send} inside {@code ipcMain.handle} arrives
+   * before the invoke resolves. Through the mailbox ({@link Push}) it would follow the reply. The
+   * checks are {@link Push}'s; the flow check runs when the reply goes out. False: not such a push.
+   */
+  static boolean pushFromOwnHandler(String rendererId, Envelope envelope) {
+    Connection connection = handling.get();
+    if (connection == null || !connection.caller.rendererId().equals(rendererId)) {
+      return false;
+    }
+    connection.pushNow(envelope);
+    return true;
+  }
+
+  // ---- toward the renderer --------------------------------------------------------------------------
+
+  private Behavior<ToMain> onPush(Push push) {
+    return pushNow(push.envelope()) ? checkFlow() : this;
+  }
+
+  /** Sends a push unless it is above the limit or the renderer is behind (then it is dropped); true when sent. */
+  private boolean pushNow(Envelope envelope) {
+    if (envelope.payload().length > payloadLimit()) {
+      getContext().getLog().warn("Not pushing [{}] to renderer [{}]: {} bytes exceed the limit",
+          envelope.channel(), caller.rendererId(), envelope.payload().length);
+      return false;
+    }
+    if (behind) {
+      drop();
+      return false;
+    }
+    outbound.send(envelope);
+    return true;
   }
 
   private Behavior<ToMain> onSend(Envelope event) {
@@ -472,20 +515,6 @@ public final class Connection extends AbstractBehavior<ToMain> {
     return new IpcMainEvent(caller, envelope.channel(), envelope.id(), envelope.timestamp());
   }
 
-  // ---- toward the renderer --------------------------------------------------------------------------
-
-  private Behavior<ToMain> onPush(Push push) {
-    if (push.envelope().payload().length > payloadLimit()) {
-      getContext().getLog().warn("Not pushing [{}] to renderer [{}]: {} bytes exceed the limit",
-          push.envelope().channel(), caller.rendererId(), push.envelope().payload().length);
-      return this;
-    }
-    if (behind) {
-      return drop();
-    }
-    outbound.send(push.envelope());
-    return checkFlow();
-  }
 
   private Behavior<ToMain> onInvokeRenderer(InvokeRenderer invoke) {
     Envelope request = invoke.request();

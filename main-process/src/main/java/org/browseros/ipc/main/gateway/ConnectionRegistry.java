@@ -108,13 +108,22 @@ public final class ConnectionRegistry implements IpcMain.Renderers {
 
   @Override
   public void push(String rendererId, Channel<?, ?> channel, Object payload) {
-    require(rendererId).tell(new Connection.Push(envelope(channel, payload)));
+    ActorRef<ToMain> connection = require(rendererId);
+    Envelope envelope = envelope(channel, payload);
+    if (!Connection.pushFromOwnHandler(rendererId, envelope)) {
+      connection.tell(new Connection.Push(envelope));
+    }
   }
 
   @Override
   public void pushToAll(Channel<?, ?> channel, Object payload) {
-    Connection.Push push = new Connection.Push(envelope(channel, payload));
-    connections.values().forEach(e -> e.connection().tell(push));
+    Envelope envelope = envelope(channel, payload);
+    Connection.Push push = new Connection.Push(envelope);
+    connections.forEach((rendererId, e) -> {
+      if (!Connection.pushFromOwnHandler(rendererId, envelope)) {
+        e.connection().tell(push);
+      }
+    });
   }
 
   @Override

@@ -307,7 +307,11 @@ public final class IpcMain {
 
   // ---- toward renderers --------------------------------------------------------------------------
 
-  /** Pushes a message to one renderer ({@code webContents.send}). NOT_FOUND when it is not connected. */
+  /**
+   * Pushes a message to one renderer ({@code webContents.send}). NOT_FOUND when it is not connected.
+   * From inside a synchronous handler of that renderer's invoke, the push reaches it before the reply
+   * (as {@code event.sender.send} in Electron's {@code ipcMain.handle}), in the order the handler made them.
+   */
   public <P> void sendTo(String rendererId, Channel<P, ?> channel, P payload) {
     checkOutbound(channel, Direction.MAIN_TO_RENDERER);
     Renderers r = renderers();

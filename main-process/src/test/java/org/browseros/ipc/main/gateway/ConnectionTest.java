@@ -134,6 +134,31 @@ class ConnectionTest {
   }
 
   @Test
+  void shouldSendPushesAHandlerMakesToItsOwnRendererBeforeItsReply() {
+    // Electron: event.sender.send inside ipcMain.handle arrives before the invoke resolves.
+    ConnectionRegistry registry = new ConnectionRegistry(testKit.system().scheduler());
+    ipcMain.handle(ECHO, (event, payload) -> {
+      registry.push(event.rendererId(), NEWS, new Echo("pushed " + payload.text()));
+      registry.pushToAll(NEWS, new Echo("broadcast " + payload.text()));
+      return payload;
+    });
+    ActorRef<ToMain> connection = connect();
+    registry.put("renderer-1", connection);
+    Envelope request = Envelope.command("app:echo", PayloadCodec.encode(new Echo("a")));
+    connection.tell(request);
+    Envelope first = renderer.expectMessageClass(Envelope.class);
+    Envelope second = renderer.expectMessageClass(Envelope.class);
+    Envelope third = renderer.expectMessageClass(Envelope.class);
+    assertEquals(new Echo("pushed a"), PayloadCodec.decode(first.payload(), Echo.class));
+    assertEquals(new Echo("broadcast a"), PayloadCodec.decode(second.payload(), Echo.class));
+    assertEquals(request.id(), third.inReplyTo(), "the reply after the pushes");
+
+    // Outside a handler a push goes through the connection's mailbox, as before.
+    registry.push("renderer-1", NEWS, new Echo("later"));
+    assertEquals(new Echo("later"), PayloadCodec.decode(renderer.expectMessageClass(Envelope.class).payload(), Echo.class));
+  }
+
+  @Test
   void shouldRouteBuiltInChannelsToTheCoreWithTheAuthenticatedCaller() throws InterruptedException {
     ActorRef<ToMain> connection = connect();
     Envelope reply = invoke(connection, "window:create", new WindowCreate("Docs", null));
