@@ -8,6 +8,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.browseros.ipc.protocol.Envelope;
@@ -272,11 +273,37 @@ final class MainLink {
       if (socket.isReaderThread()) {
         // Interrupted only when its socket closes: what it read is the closed session's.
         permits.acquire();
-      } else {
-        // A caller reading for its reply (invokeSync): an interrupt of its own must not drop the envelope.
-        permits.acquireUninterruptibly();
+      } else if (!acquireForCaller()) {
+        return;
       }
       client.tell(new SocketEnvelope(envelope, readerSession));
+    }
+
+    /**
+     * A permit for a caller reading for its reply (invokeSync): its own interrupt must not drop an
+     * envelope it has read (the flag is kept for it), and it must not wait past its socket's close,
+     * which ends the session those envelopes belong to (as the reader thread's interrupt on close does).
+     */
+    private boolean acquireForCaller() {
+      boolean interrupted = false;
+      try {
+        while (true) {
+          try {
+            if (permits.tryAcquire(50, TimeUnit.MILLISECONDS)) {
+              return true;
+            }
+            if (!socket.isOpen()) {
+              return false;
+            }
+          } catch (InterruptedException e) {
+            interrupted = true;
+          }
+        }
+      } finally {
+        if (interrupted) {
+          Thread.currentThread().interrupt();
+        }
+      }
     }
 
     @Override
