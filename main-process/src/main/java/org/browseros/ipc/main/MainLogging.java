@@ -71,8 +71,10 @@ public final class MainLogging extends ContextAwareBase implements Configurator 
     System.setProperty(DATA_DIR_PROPERTY, dir.toString());
     starting = dir;
     try {
-      if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context) || configuredElsewhere()
-          || writesTo(context, dir.resolve("logs").resolve("main.log"))) {
+      // The file check first: after the usual start (this configurator ran) it answers without
+      // another classpath-wide lookup of logback-test.xml.
+      if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)
+          || writesTo(context, dir.resolve("logs").resolve("main.log")) || configuredElsewhere()) {
         return;
       }
       context.reset();

@@ -103,10 +103,11 @@ public final class Connection extends AbstractBehavior<ToMain> {
     }));
   }
 
-  private final TimerScheduler<ToMain> timers;
-  private final Caller caller;
   // The connection whose IpcMain handler runs on this thread now (pushFromOwnHandler).
   private static final ThreadLocal<Connection> handling = new ThreadLocal<>();
+
+  private final TimerScheduler<ToMain> timers;
+  private final Caller caller;
   private final Outbound outbound;
   private final CoreApi core;
   private final IpcMain ipcMain;
@@ -311,7 +312,12 @@ public final class Connection extends AbstractBehavior<ToMain> {
     } catch (Exception e) {
       return CompletableFuture.failedFuture(e);
     } finally {
-      handling.set(outer);
+      if (outer == null) {
+        // No entry left behind on a pool thread.
+        handling.remove();
+      } else {
+        handling.set(outer);
+      }
     }
   }
 
@@ -328,27 +334,6 @@ public final class Connection extends AbstractBehavior<ToMain> {
       return false;
     }
     connection.pushNow(envelope);
-    return true;
-  }
-
-  // ---- toward the renderer --------------------------------------------------------------------------
-
-  private Behavior<ToMain> onPush(Push push) {
-    return pushNow(push.envelope()) ? checkFlow() : this;
-  }
-
-  /** Sends a push unless it is above the limit or the renderer is behind (then it is dropped); true when sent. */
-  private boolean pushNow(Envelope envelope) {
-    if (envelope.payload().length > payloadLimit()) {
-      getContext().getLog().warn("Not pushing [{}] to renderer [{}]: {} bytes exceed the limit",
-          envelope.channel(), caller.rendererId(), envelope.payload().length);
-      return false;
-    }
-    if (behind) {
-      drop();
-      return false;
-    }
-    outbound.send(envelope);
     return true;
   }
 
@@ -515,6 +500,26 @@ public final class Connection extends AbstractBehavior<ToMain> {
     return new IpcMainEvent(caller, envelope.channel(), envelope.id(), envelope.timestamp());
   }
 
+  // ---- toward the renderer --------------------------------------------------------------------------
+
+  private Behavior<ToMain> onPush(Push push) {
+    return pushNow(push.envelope()) ? checkFlow() : this;
+  }
+
+  /** Sends a push unless it is above the limit or the renderer is behind (then it is dropped); true when sent. */
+  private boolean pushNow(Envelope envelope) {
+    if (envelope.payload().length > payloadLimit()) {
+      getContext().getLog().warn("Not pushing [{}] to renderer [{}]: {} bytes exceed the limit",
+          envelope.channel(), caller.rendererId(), envelope.payload().length);
+      return false;
+    }
+    if (behind) {
+      drop();
+      return false;
+    }
+    outbound.send(envelope);
+    return true;
+  }
 
   private Behavior<ToMain> onInvokeRenderer(InvokeRenderer invoke) {
     Envelope request = invoke.request();

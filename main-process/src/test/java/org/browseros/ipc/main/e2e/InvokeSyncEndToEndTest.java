@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.browseros.ipc.main.dataplane.DataPlaneServer;
 import org.browseros.ipc.main.ipc.IpcMain;
@@ -83,7 +85,7 @@ class InvokeSyncEndToEndTest {
     // As Electron's event.sender.send inside ipcMain.handle: the push arrives before the reply. The
     // spinning caller reads the socket itself; what it reads ahead of its reply (the push) still
     // reaches the renderer's listeners first, none lost, in order.
-    java.util.List<Integer> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<Integer> seen = new CopyOnWriteArrayList<>();
     try (Subscription subscription = console.on(PUSHED, pushed -> seen.add(pushed.n()))) {
       for (int i = 1; i <= 500; i++) {
         assertEquals(new Seq(i), console.invokeSync(PUSH_THEN_REPLY, new Seq(i)));

@@ -216,7 +216,7 @@ public final class FrameSocket implements AutoCloseable {
       return false;
     }
     try {
-      readAvailable(false);
+      readAvailable();
       return true;
     } catch (DataPlaneWire.MalformedFrameException e) {
       close("malformed frame: " + e.getMessage(), true);
@@ -435,7 +435,7 @@ public final class FrameSocket implements AutoCloseable {
         // A caller reading for its reply (readNow) finishes first; what it left is read here.
         readLock.lockInterruptibly();
         try {
-          if (readAvailable(true) < 0) {
+          if (readAvailable() < 0) {
             break;
           }
         } finally {
@@ -467,10 +467,10 @@ public final class FrameSocket implements AutoCloseable {
 
   /**
    * Under readLock: one read of what the kernel holds, every whole frame in it handed to the handler
-   * in order, then {@link Handler#readDrained} (always on the reader thread, else when something was
-   * read). Returns the bytes read, -1 at the end of the stream.
+   * in order, then {@link Handler#readDrained} when something was read. Returns the bytes read, -1 at
+   * the end of the stream.
    */
-  private int readAvailable(boolean readerThread) throws IOException, InterruptedException {
+  private int readAvailable() throws IOException, InterruptedException {
     int n = channel.read(in);
     if (n < 0) {
       return n;
@@ -534,7 +534,7 @@ public final class FrameSocket implements AutoCloseable {
       }
     }
     in.clear();
-    if (readerThread || n > 0) {
+    if (n > 0) {
       handler.readDrained();
     }
     return n;

@@ -14,9 +14,13 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -172,7 +176,7 @@ class FrameSocketTest {
 
   /** A collector that also notes the threads that handed frames over and whether each counted as reading. */
   static class ThreadRecorder extends Collector {
-    final java.util.Set<String> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    final Set<String> threads = ConcurrentHashMap.newKeySet();
     final AtomicInteger notReading = new AtomicInteger();
     volatile FrameSocket socket;
     volatile Runnable onFrame = () -> {};
@@ -200,7 +204,7 @@ class FrameSocketTest {
     p[1].start("receiver", in);
     p[0].start("sender", new Collector(new CountDownLatch(0)));
     int count = 3000;
-    java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+    AtomicBoolean done = new AtomicBoolean();
     AtomicInteger callerReads = new AtomicInteger();
     Thread caller = new Thread(() -> {
       while (!done.get()) {
@@ -239,7 +243,7 @@ class FrameSocketTest {
     in.socket = p[1];
     CountDownLatch inHandler = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    List<Boolean> nested = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<Boolean> nested = new CopyOnWriteArrayList<>();
     in.onFrame = () -> {
       nested.add(p[1].readNow());
       inHandler.countDown();
