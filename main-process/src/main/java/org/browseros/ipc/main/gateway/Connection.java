@@ -66,7 +66,7 @@ public final class Connection extends AbstractBehavior<ToMain> {
   public record Close(String reason, boolean report) implements Command {}
 
   /** From the registry: where to publish live figures, and whom to ask for renderers:list figures. */
-  record Registered(ConnectionRegistry registry, ConnectionFigures figures) implements Command {}
+  record Registered(ConnectionRegistry registry, ConnectionFigures figures, OwnHandler own) implements Command {}
 
   private record Replied(Envelope request, Object reply, Throwable failure) implements Command {}
 
@@ -103,9 +103,6 @@ public final class Connection extends AbstractBehavior<ToMain> {
     }));
   }
 
-  // The connection whose IpcMain handler runs on this thread now (pushFromOwnHandler).
-  private static final ThreadLocal<Connection> handling = new ThreadLocal<>();
-
   private final TimerScheduler<ToMain> timers;
   private final Caller caller;
   private final Outbound outbound;
@@ -127,6 +124,7 @@ public final class Connection extends AbstractBehavior<ToMain> {
   // Flow control (browseros.gateway.flow-control): lag = sent - processed.
   private final FlowControl flow;
   private ConnectionFigures figures = new ConnectionFigures();
+  private OwnHandler own = new OwnHandler();
   private ConnectionRegistry registry;
   private long sent;
   private long processed;
@@ -302,8 +300,7 @@ public final class Connection extends AbstractBehavior<ToMain> {
   }
 
   private <P, R> CompletionStage<?> callHandler(IpcMain.RegisteredHandler<P, R> registered, Envelope request) {
-    Connection outer = handling.get();
-    handling.set(this);
+    Thread outer = own.enter();
     try {
       P payload = PayloadCodec.decode(request.payload(), registered.channel().payloadType());
       guard.validate(payload);
@@ -312,29 +309,8 @@ public final class Connection extends AbstractBehavior<ToMain> {
     } catch (Exception e) {
       return CompletableFuture.failedFuture(e);
     } finally {
-      if (outer == null) {
-        // No entry left behind on a pool thread.
-        handling.remove();
-      } else {
-        handling.set(outer);
-      }
+      own.exit(outer);
     }
-  }
-
-  /**
-   * A push to {@code rendererId} from inside an {@link IpcMain} handler of that renderer's own
-   * connection, running on this thread: written now, so that the renderer sees it before the
-   * handler's reply, as Electron's {@code event.sender.send} inside {@code ipcMain.handle} arrives
-   * before the invoke resolves. Through the mailbox ({@link Push}) it would follow the reply. The
-   * checks are {@link Push}'s; the flow check runs when the reply goes out. False: not such a push.
-   */
-  static boolean pushFromOwnHandler(String rendererId, Envelope envelope) {
-    Connection connection = handling.get();
-    if (connection == null || !connection.caller.rendererId().equals(rendererId)) {
-      return false;
-    }
-    connection.pushNow(envelope);
-    return true;
   }
 
   private Behavior<ToMain> onSend(Envelope event) {
@@ -506,6 +482,15 @@ public final class Connection extends AbstractBehavior<ToMain> {
     return pushNow(push.envelope()) ? checkFlow() : this;
   }
 
+  /**
+   * A push from inside one of this connection's own handlers, on its thread ({@link OwnHandler}):
+   * written now, before the handler's reply. The checks are {@link Push}'s; the flow check runs when
+   * the reply goes out.
+   */
+  void pushFromOwnHandler(Envelope envelope) {
+    pushNow(envelope);
+  }
+
   /** Sends a push unless it is above the limit or the renderer is behind (then it is dropped); true when sent. */
   private boolean pushNow(Envelope envelope) {
     if (envelope.payload().length > payloadLimit()) {
@@ -631,6 +616,8 @@ public final class Connection extends AbstractBehavior<ToMain> {
   private Behavior<ToMain> onRegistered(Registered registered) {
     registry = registered.registry();
     figures = registered.figures();
+    own = registered.own();
+    own.attach(this);
     figures.heartbeat(lastHeardNanos);
     publishFigures();
     return this;

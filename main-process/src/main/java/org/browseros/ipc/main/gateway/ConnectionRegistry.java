@@ -30,7 +30,7 @@ import org.browseros.ipc.protocol.session.ToMain;
  * and where the live figures of each connection (heartbeat age, queue depth) are read.
  */
 public final class ConnectionRegistry implements IpcMain.Renderers {
-  private record Entry(ActorRef<ToMain> connection, ConnectionFigures figures) {}
+  private record Entry(ActorRef<ToMain> connection, ConnectionFigures figures, OwnHandler own) {}
 
   private final Map<String, Entry> connections = new ConcurrentHashMap<>();
   private final Scheduler scheduler;
@@ -42,8 +42,9 @@ public final class ConnectionRegistry implements IpcMain.Renderers {
   /** Registers a connection and returns the one it replaces, if any. */
   Optional<ActorRef<ToMain>> put(String rendererId, ActorRef<ToMain> connection) {
     ConnectionFigures figures = new ConnectionFigures();
-    Entry previous = connections.put(rendererId, new Entry(connection, figures));
-    connection.tell(new Connection.Registered(this, figures));
+    OwnHandler own = new OwnHandler();
+    Entry previous = connections.put(rendererId, new Entry(connection, figures, own));
+    connection.tell(new Connection.Registered(this, figures, own));
     return Optional.ofNullable(previous).map(Entry::connection);
   }
 
@@ -99,19 +100,24 @@ public final class ConnectionRegistry implements IpcMain.Renderers {
   }
 
   private ActorRef<ToMain> require(String rendererId) {
+    return requireEntry(rendererId).connection();
+  }
+
+  private Entry requireEntry(String rendererId) {
     Entry entry = connections.get(rendererId);
     if (entry == null) {
       throw new IpcException(ErrorCode.NOT_FOUND, "No renderer '" + rendererId + "' is connected");
     }
-    return entry.connection();
+    return entry;
   }
 
+  // A push from inside the renderer's own handler is written at once, before the reply (OwnHandler).
   @Override
   public void push(String rendererId, Channel<?, ?> channel, Object payload) {
-    ActorRef<ToMain> connection = require(rendererId);
+    Entry entry = requireEntry(rendererId);
     Envelope envelope = envelope(channel, payload);
-    if (!Connection.pushFromOwnHandler(rendererId, envelope)) {
-      connection.tell(new Connection.Push(envelope));
+    if (!entry.own().pushIfHandling(envelope)) {
+      entry.connection().tell(new Connection.Push(envelope));
     }
   }
 
@@ -120,7 +126,7 @@ public final class ConnectionRegistry implements IpcMain.Renderers {
     Envelope envelope = envelope(channel, payload);
     Connection.Push push = new Connection.Push(envelope);
     connections.forEach((rendererId, e) -> {
-      if (!Connection.pushFromOwnHandler(rendererId, envelope)) {
+      if (!e.own().pushIfHandling(envelope)) {
         e.connection().tell(push);
       }
     });

@@ -34,8 +34,20 @@ public final class RequestLog {
   /** What {@link #earlier} found for a request id. */
   public record Earlier(String channel, CompletionStage<?> result) {}
 
-  /** {@code bytes} < 0 while the request runs (its size is not known yet). */
-  private record Entry(String channel, CompletionStage<?> result, long recordedNanos, long bytes) {}
+  /** Changed in place when the reply is known (one lookup per step of a request, no copy). */
+  private static final class Entry {
+    private final String channel;
+    private final long recordedNanos;
+    private CompletionStage<?> result;
+    // < 0 while the request runs (its size is not known yet).
+    private long bytes = -1;
+
+    private Entry(String channel, CompletionStage<?> result, long recordedNanos) {
+      this.channel = channel;
+      this.result = result;
+      this.recordedNanos = recordedNanos;
+    }
+  }
 
   private final int capacity;
   private final long maxAgeNanos;
@@ -64,9 +76,12 @@ public final class RequestLog {
 
   /** The request with this id, if it was recorded recently. */
   public synchronized Optional<Earlier> earlier(String requestId) {
-    expire(System.nanoTime());
     Entry entry = entries.get(requestId);
-    return entry == null ? Optional.empty() : Optional.of(new Earlier(entry.channel(), entry.result()));
+    // Too old counts as gone; record() drops it.
+    if (entry == null || System.nanoTime() - entry.recordedNanos > maxAgeNanos) {
+      return Optional.empty();
+    }
+    return Optional.of(new Earlier(entry.channel, entry.result));
   }
 
   /** Remembers the result of a request that started running now. */
@@ -76,7 +91,7 @@ public final class RequestLog {
     }
     long now = System.nanoTime();
     expire(now);
-    entries.putIfAbsent(requestId, new Entry(channel, result, now, -1));
+    entries.putIfAbsent(requestId, new Entry(channel, result, now));
     while (entries.size() > capacity) {
       Iterator<Entry> eldest = entries.values().iterator();
       forget(eldest.next());
@@ -90,16 +105,16 @@ public final class RequestLog {
    */
   public synchronized void replied(String requestId, long replyBytes) {
     Entry entry = entries.get(requestId);
-    if (entry == null || entry.bytes() >= 0) {
+    if (entry == null || entry.bytes >= 0) {
       return;
     }
     if (replyBytes <= maxReplyBytes && retainedBytes + replyBytes <= maxRetainedBytes) {
       retainedBytes += replyBytes;
-      entries.put(requestId, new Entry(entry.channel(), entry.result(), entry.recordedNanos(), replyBytes));
+      entry.bytes = replyBytes;
     } else {
-      entries.put(requestId, new Entry(entry.channel(), CompletableFuture.failedFuture(new IpcException(ErrorCode.CONFLICT,
-          "Request '" + requestId + "' already ran; its reply of " + replyBytes + " bytes was not kept for a repeat")),
-          entry.recordedNanos(), 0));
+      entry.result = CompletableFuture.failedFuture(new IpcException(ErrorCode.CONFLICT,
+          "Request '" + requestId + "' already ran; its reply of " + replyBytes + " bytes was not kept for a repeat"));
+      entry.bytes = 0;
     }
   }
 
@@ -109,8 +124,8 @@ public final class RequestLog {
   }
 
   private void forget(Entry entry) {
-    if (entry.bytes() > 0) {
-      retainedBytes -= entry.bytes();
+    if (entry.bytes > 0) {
+      retainedBytes -= entry.bytes;
     }
   }
 
@@ -122,7 +137,7 @@ public final class RequestLog {
     Iterator<Map.Entry<String, Entry>> it = entries.entrySet().iterator();
     while (it.hasNext()) {
       Entry entry = it.next().getValue();
-      if (now - entry.recordedNanos() <= maxAgeNanos) {
+      if (now - entry.recordedNanos <= maxAgeNanos) {
         break;
       }
       forget(entry);

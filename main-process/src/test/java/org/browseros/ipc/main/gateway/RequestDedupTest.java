@@ -170,4 +170,16 @@ class RequestDedupTest {
     small.record("d", "settings:get", CompletableFuture.completedFuture(4));
     assertTrue(small.earlier("d").isEmpty());
   }
+
+  @Test
+  void shouldForgetRequestsOlderThanItsMaxAge() throws InterruptedException {
+    RequestLog shortLived = new RequestLog(1024, Duration.ofMillis(50));
+    shortLived.record("a", "app:add", CompletableFuture.completedFuture(1));
+    assertTrue(shortLived.earlier("a").isPresent());
+    Thread.sleep(120);
+    // A renderer re-sending after that long gets a new run, not a stale answer.
+    assertTrue(shortLived.earlier("a").isEmpty());
+    shortLived.record("b", "app:add", CompletableFuture.completedFuture(2));
+    assertEquals(1, shortLived.size());
+  }
 }
