@@ -331,7 +331,7 @@ public final class Bench {
       for (int size : SIZES) {
         report.latency(ECHO_SYNC, size, one.call("echo-sync " + size + " " + warmup(size) + " " + count(size)));
       }
-      phase("our layers and the Unix-socket floors, alternated", () -> layersAlternatedWithFloors(one));
+      phase("small invokes, floors and Node alternated with ours", () -> smallInvokesAlternated(one));
       report.note("data plane: " + (dataPlane.envelopesIn() - envelopesBefore) + " envelopes came over the socket during the data-plane echo rows");
       envelopesBefore = dataPlane.envelopesIn();
       for (int size : SIZES) {
@@ -451,6 +451,9 @@ public final class Bench {
   static final String FLOOR_SPINNING_ALTERNATED = "alternated, median of 3: floor: Java Unix domain socket ping-pong, "
       + "the caller polls up to invoke-sync-spin, then blocks";
   static final String SYNC_ALTERNATED = "alternated, median of 3: ours: invokeSync app echo, data plane";
+  static final String NODE_ALTERNATED = "alternated, median of 3: baseline: Node.js child_process.fork IPC";
+  static final String CHAINED_ALTERNATED = "alternated, median of 3: ours: invoke app echo, data plane, each next invoke "
+      + "from the reply's callback";
   static final String ECHO_CHAINED = "ours: invoke app echo, data plane, each next invoke from the reply's callback (as Node's ping-pong runs)";
   static final String ECHO_ARTERY = "ours: invoke app echo, Artery (data plane off: renderer JVM → Artery → Connection → IpcMain handler → reply)";
 
@@ -526,48 +529,48 @@ public final class Bench {
   }
 
   /**
-   * The "our layers" targets' ratios from runs right after one another, as the event target's: the
-   * Unix-socket floor and our data-plane invoke (caller blocked on get()), then the floor whose caller
-   * polls and our invokeSync, three rounds, medians by p50. The baselines phase measures the floors
-   * minutes before our rows, and on a shared machine the load in between moved either figure by more
-   * than the target's 15 % (the eighth session's two runs: the floor at load 1.6, ours at 2.1).
+   * The small-invoke targets' ratios from runs right after one another, as the event target's: three
+   * rounds of the Unix-socket floor, our data-plane invoke (caller blocked on get()), the floor whose
+   * caller polls, our invokeSync, Node's ping-pong and our callback-chained invoke; each percentile
+   * the median of the three. The baselines phase measures the floors and Node minutes before our
+   * rows, and on a shared machine the load in between moved a ratio by more than a target's margin
+   * (the eighth session's two runs: the floor at load 1.6, ours at 2.1; a p99 most).
    */
-  private void layersAlternatedWithFloors(ClientJvm client) throws Exception {
+  private void smallInvokesAlternated(ClientJvm client) throws Exception {
     int size = 100;
-    String echo = "echo " + size + " " + warmup(size) + " " + count(size);
-    List<Histogram> floor = new ArrayList<>();
-    List<Histogram> floorSpinning = new ArrayList<>();
-    List<JsonNode> ours = new ArrayList<>();
-    List<JsonNode> sync = new ArrayList<>();
+    String counts = size + " " + warmup(size) + " " + count(size);
+    String node = findNode();
+    Path script = nodeScripts().resolve("fork-parent.js");
+    boolean withNode = node != null && Files.isRegularFile(script);
+    if (!withNode) {
+      report.note("alternated Node.js rows skipped: " + (node == null ? "no node on PATH" : "no " + script));
+    }
+    Map<String, List<double[]>> runs = new LinkedHashMap<>();
+    for (String name : List.of(FLOOR_ALTERNATED, ECHO_ALTERNATED, FLOOR_SPINNING_ALTERNATED, SYNC_ALTERNATED, NODE_ALTERNATED,
+        CHAINED_ALTERNATED)) {
+      runs.put(name, new ArrayList<>());
+    }
     Path sock = work.resolve("echo-alternated.sock");
     try (ClientJvm uds = ClientJvm.start(List.of(), SocketEcho.class, work.resolve("baselines.log"), "uds", sock.toString());
         SocketChannel ch = SocketEcho.connectUds(sock)) {
       for (int round = 0; round < 3; round++) {
-        floor.add(SocketEcho.pingPong(ch, size, warmup(size), count(size)));
-        ours.add(client.call(echo));
-        floorSpinning.add(SocketEcho.pingPongSpinning(ch, size, warmup(size), count(size), SYNC_SPIN_NANOS));
-        sync.add(client.call("echo-sync " + size + " " + warmup(size) + " " + count(size)));
+        runs.get(FLOOR_ALTERNATED).add(Report.percentiles(SocketEcho.pingPong(ch, size, warmup(size), count(size))));
+        runs.get(ECHO_ALTERNATED).add(Report.percentiles(client.call("echo " + counts)));
+        runs.get(FLOOR_SPINNING_ALTERNATED).add(Report.percentiles(
+            SocketEcho.pingPongSpinning(ch, size, warmup(size), count(size), SYNC_SPIN_NANOS)));
+        runs.get(SYNC_ALTERNATED).add(Report.percentiles(client.call("echo-sync " + counts)));
+        if (withNode) {
+          runs.get(NODE_ALTERNATED).add(Report.percentiles(
+              runNode(node, script, "pingpong", String.valueOf(size), String.valueOf(warmup(size)), String.valueOf(count(size)))));
+          runs.get(CHAINED_ALTERNATED).add(Report.percentiles(client.call("echo-chained " + counts)));
+        }
       }
     }
-    for (JsonNode r : ours.stream().filter(r -> r.has("error")).toList()) {
-      report.note("alternated layer rows failed: " + r.get("error").asText());
-      return;
-    }
-    for (JsonNode r : sync.stream().filter(r -> r.has("error")).toList()) {
-      report.note("alternated layer rows failed: " + r.get("error").asText());
-      return;
-    }
-    report.latency(FLOOR_ALTERNATED, size, medianBy(floor, h -> h.getValueAtPercentile(50)));
-    report.latency(ECHO_ALTERNATED, size, medianBy(ours, r -> r.get("p50").asDouble()));
-    report.latency(FLOOR_SPINNING_ALTERNATED, size, medianBy(floorSpinning, h -> h.getValueAtPercentile(50)));
-    report.latency(SYNC_ALTERNATED, size, medianBy(sync, r -> r.get("p50").asDouble()));
-  }
-
-  /** The run whose figure is the median (the upper one of an even count). */
-  static <T> T medianBy(List<T> runs, java.util.function.ToDoubleFunction<T> figure) {
-    List<T> sorted = new ArrayList<>(runs);
-    sorted.sort(java.util.Comparator.comparingDouble(figure));
-    return sorted.get(sorted.size() / 2);
+    runs.forEach((name, measured) -> {
+      if (!measured.isEmpty()) {
+        report.latencyMedians(name, size, measured);
+      }
+    });
   }
 
   /** The run (count, nanos) with the median rate. */

@@ -29,6 +29,10 @@ class BenchTest {
     for (String path : new String[] {Bench.FLOOR_ALTERNATED, Bench.ECHO_ALTERNATED, Bench.FLOOR_SPINNING_ALTERNATED, Bench.SYNC_ALTERNATED}) {
       assertTrue(report.latencies().stream().anyMatch(l -> l.name().equals(path) && l.bytes() == 100 && l.count() == 100), path);
     }
+    for (String path : new String[] {Bench.NODE_ALTERNATED, Bench.CHAINED_ALTERNATED}) {
+      assertTrue(report.latencies().stream().anyMatch(l -> l.name().equals(path) && l.count() == 100)
+          || report.render().contains("alternated Node.js rows skipped"), path);
+    }
     for (String layers : new String[] {"data plane vs the Unix socket floor", "invokeSync vs the Unix socket floor"}) {
       assertTrue(report.targets().stream().anyMatch(t -> t.name().startsWith("our layers ≤ 15% over their transport: " + layers)
           && t.measured().contains("alternated runs, medians); separate phases")), layers + ": " + report.targets());

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import java.util.List;
 import org.HdrHistogram.Histogram;
 import org.junit.jupiter.api.Test;
@@ -58,8 +59,33 @@ class ReportTest {
   }
 
   @Test
-  void shouldPickTheMedianRun() {
-    assertEquals(Integer.valueOf(5), Bench.medianBy(List.of(9, 5, 1), Integer::doubleValue));
-    assertEquals(Integer.valueOf(7), Bench.medianBy(List.of(7, 3, 8, 1), Integer::doubleValue));
+  void shouldTakeEachPercentileAsTheMedianOfTheRuns() {
+    Report report = new Report();
+    report.latencyMedians("alternated row", 100, List.of(
+        new double[] {50, 60, 900, 2000, 100}, new double[] {70, 80, 300, 1000, 100}, new double[] {60, 70, 400, 1500, 100}));
+    Report.Latency row = report.latencies().get(0);
+    assertEquals(60, row.p50());
+    assertEquals(70, row.p90());
+    assertEquals(400, row.p99());
+    assertEquals(1500, row.p999());
+    assertEquals(100, row.count());
+
+    report.latencyMedians("failed row", 100, Arrays.asList(new double[] {50, 60, 900, 2000, 100}, null));
+    assertEquals("a run failed", report.latencies().get(1).unsupported());
+  }
+
+  @Test
+  void shouldJudgeTheNodeTargetsOnTheAlternatedRowsWhenNodeIsAmongThem() {
+    Report report = new Report();
+    // Separate phases: Node measured at a quieter moment, our p99 over it.
+    report.latency("baseline: Node.js child_process.fork IPC", 100, micros(170, 170, 170, 300));
+    report.latency(Bench.ECHO_CHAINED, 100, micros(80, 80, 80, 1100));
+    // Alternated: ours under Node at p50 and p99.
+    report.latencyMedians(Bench.NODE_ALTERNATED, 100, List.of(new double[] {180, 300, 900, 2000, 100}));
+    report.latencyMedians(Bench.CHAINED_ALTERNATED, 100, List.of(new double[] {75, 110, 600, 1500, 100}));
+
+    Report.Target p99 = target(report, "small invoke p99 ≤ 1.0x Node IPC (next invoke from the reply's callback");
+    assertTrue(p99.pass(), p99.toString());
+    assertEquals("600.0 vs 900.0 µs = 0.67x, alternated runs, medians", p99.measured());
   }
 }
