@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import org.HdrHistogram.Histogram;
 
@@ -73,7 +74,7 @@ public final class Report {
 
   /** One row of several runs of the same path: each percentile the median of the runs' (a failed run makes it unsupported). */
   synchronized void latencyMedians(String name, int bytes, List<double[]> runs) {
-    if (runs.stream().anyMatch(java.util.Objects::isNull)) {
+    if (runs.stream().anyMatch(Objects::isNull)) {
       unsupported(name, bytes, "a run failed");
       return;
     }
