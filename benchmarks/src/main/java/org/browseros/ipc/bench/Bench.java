@@ -179,22 +179,43 @@ public final class Bench {
   }
 
   private void node() throws Exception {
-    Path script = nodeScripts().resolve("fork-parent.js");
-    String node = findNode();
-    if (node == null || !Files.isRegularFile(script)) {
-      report.note("Node.js baseline skipped: " + (node == null ? "no node on PATH" : "no " + script));
+    NodeScript node = nodeScript("Node.js baseline");
+    if (node == null) {
       return;
     }
     for (int size : SIZES) {
-      JsonNode r = runNode(node, script, "pingpong", String.valueOf(size), String.valueOf(warmup(size)), String.valueOf(count(size)));
-      report.latency("baseline: Node.js child_process.fork IPC", size, r);
+      report.latency("baseline: Node.js child_process.fork IPC", size, nodePingPong(node, size));
     }
-    JsonNode flood = runNode(node, script, "flood", "100", String.valueOf(n.events()), String.valueOf(eventWarmup()));
+    JsonNode flood = nodeFlood(node);
     report.throughput("baseline: Node.js fork IPC one-way, child to parent, 100 B", flood.get("count").asLong(), flood.get("nanos").asLong());
   }
 
-  private JsonNode runNode(String node, Path script, String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(node, script.toString()));
+  /** node and benchmarks/src/main/node/fork-parent.js. */
+  private record NodeScript(String node, Path script) {}
+
+  /** Node's IPC script and a node to run it, or null when either is missing (noted as "{@code what} skipped: why"). */
+  private NodeScript nodeScript(String what) {
+    String node = findNode();
+    Path script = nodeScripts().resolve("fork-parent.js");
+    if (node == null || !Files.isRegularFile(script)) {
+      report.note(what + " skipped: " + (node == null ? "no node on PATH" : "no " + script));
+      return null;
+    }
+    return new NodeScript(node, script);
+  }
+
+  /** Node's ping-pong of {@code size} bytes, with the counts of our rows of that size. */
+  private JsonNode nodePingPong(NodeScript node, int size) throws Exception {
+    return runNode(node, "pingpong", String.valueOf(size), String.valueOf(warmup(size)), String.valueOf(count(size)));
+  }
+
+  /** Node's one-way flood of 100 B messages, with the counts of our event rows. */
+  private JsonNode nodeFlood(NodeScript node) throws Exception {
+    return runNode(node, "flood", "100", String.valueOf(n.events()), String.valueOf(eventWarmup()));
+  }
+
+  private JsonNode runNode(NodeScript node, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(node.node(), node.script().toString()));
     cmd.addAll(List.of(args));
     Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(work.resolve("node.log").toFile())).start();
     try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
@@ -238,18 +259,7 @@ public final class Bench {
         udsFloorRows(ch, size);
       }
     }
-    String node = findNode();
-    Path script = nodeScripts().resolve("fork-parent.js");
-    if (node != null && Files.isRegularFile(script)) {
-      for (int size : SIZES) {
-        report.latency("baseline: Node.js child_process.fork IPC", size,
-            runNode(node, script, "pingpong", String.valueOf(size), String.valueOf(warmup(size)), String.valueOf(count(size))));
-      }
-      JsonNode flood = runNode(node, script, "flood", "100", String.valueOf(n.events()), String.valueOf(eventWarmup()));
-      report.throughput("baseline: Node.js fork IPC one-way, child to parent, 100 B", flood.get("count").asLong(), flood.get("nanos").asLong());
-    } else {
-      report.note("Node.js baseline skipped: " + (node == null ? "no node on PATH" : "no " + script));
-    }
+    node();
     ActorSystem<Void> client = ActorSystem.create(Behaviors.empty(), "rawclient", RendererConfig.load());
     try (ClientJvm server = ClientJvm.start(rendererJvmOptions(), RawArtery.class, log, work.toString())) {
       report.latency("raw Artery typed ask (edge config, no our layers)", 100,
@@ -504,16 +514,14 @@ public final class Bench {
    * shared machine the load in between moves either figure by more than the target's margin.
    */
   private void eventsAlternatedWithNode(ClientJvm client) throws Exception {
-    String node = findNode();
-    Path script = nodeScripts().resolve("fork-parent.js");
-    if (node == null || !Files.isRegularFile(script)) {
-      report.note("alternated event rows skipped: " + (node == null ? "no node on PATH" : "no " + script));
+    NodeScript node = nodeScript("alternated event rows");
+    if (node == null) {
       return;
     }
     List<long[]> ours = new ArrayList<>();
     List<long[]> theirs = new ArrayList<>();
     for (int round = 0; round < 3; round++) {
-      JsonNode flood = runNode(node, script, "flood", "100", String.valueOf(n.events()), String.valueOf(eventWarmup()));
+      JsonNode flood = nodeFlood(node);
       theirs.add(new long[] {flood.get("count").asLong(), flood.get("nanos").asLong()});
       JsonNode r = call(client, "events 100 " + n.events() + " 0 " + eventWarmup());
       if (r.has("error")) {
@@ -539,12 +547,7 @@ public final class Bench {
   private void smallInvokesAlternated(ClientJvm client) throws Exception {
     int size = 100;
     String counts = size + " " + warmup(size) + " " + count(size);
-    String node = findNode();
-    Path script = nodeScripts().resolve("fork-parent.js");
-    boolean withNode = node != null && Files.isRegularFile(script);
-    if (!withNode) {
-      report.note("alternated Node.js rows skipped: " + (node == null ? "no node on PATH" : "no " + script));
-    }
+    NodeScript node = nodeScript("alternated Node.js rows");
     Map<String, List<double[]>> runs = new LinkedHashMap<>();
     for (String name : List.of(FLOOR_ALTERNATED, ECHO_ALTERNATED, FLOOR_SPINNING_ALTERNATED, SYNC_ALTERNATED, NODE_ALTERNATED,
         CHAINED_ALTERNATED)) {
@@ -559,9 +562,8 @@ public final class Bench {
         runs.get(FLOOR_SPINNING_ALTERNATED).add(Report.percentiles(
             SocketEcho.pingPongSpinning(ch, size, warmup(size), count(size), SYNC_SPIN_NANOS)));
         runs.get(SYNC_ALTERNATED).add(Report.percentiles(client.call("echo-sync " + counts)));
-        if (withNode) {
-          runs.get(NODE_ALTERNATED).add(Report.percentiles(
-              runNode(node, script, "pingpong", String.valueOf(size), String.valueOf(warmup(size)), String.valueOf(count(size)))));
+        if (node != null) {
+          runs.get(NODE_ALTERNATED).add(Report.percentiles(nodePingPong(node, size)));
           runs.get(CHAINED_ALTERNATED).add(Report.percentiles(client.call("echo-chained " + counts)));
         }
       }

@@ -54,8 +54,7 @@ public final class Report {
   private final List<String> notes = new ArrayList<>();
 
   synchronized void latency(String name, int bytes, Histogram h) {
-    add(new Latency(name, bytes, h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(90) / 1000.0,
-        h.getValueAtPercentile(99) / 1000.0, h.getValueAtPercentile(99.9) / 1000.0, h.getTotalCount(), null, load()));
+    add(name, bytes, percentiles(h));
   }
 
   /** p50, p90, p99, p99.9 (µs) and the count of one measured run; null for a run that failed. */
@@ -83,7 +82,7 @@ public final class Report {
       final int k = i;
       m[i] = runs.stream().mapToDouble(r -> r[k]).sorted().toArray()[runs.size() / 2];
     }
-    add(new Latency(name, bytes, m[0], m[1], m[2], m[3], (long) m[4], null, load()));
+    add(name, bytes, m);
   }
 
   synchronized void latency(String name, int bytes, JsonNode r) {
@@ -91,8 +90,12 @@ public final class Report {
       unsupported(name, bytes, r.get("error").asText());
       return;
     }
-    add(new Latency(name, bytes, r.get("p50").asDouble(), r.get("p90").asDouble(), r.get("p99").asDouble(),
-        r.get("p999").asDouble(), r.get("count").asLong(), null, load()));
+    add(name, bytes, percentiles(r));
+  }
+
+  /** A row from {@link #percentiles}' five figures. */
+  private void add(String name, int bytes, double[] p) {
+    add(new Latency(name, bytes, p[0], p[1], p[2], p[3], (long) p[4], null, load()));
   }
 
   synchronized void unsupported(String name, int bytes, String why) {
