@@ -1,0 +1,39 @@
+package org.browseros.ipc.bench.jmh;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+import org.browseros.ipc.bench.BenchChannels;
+import org.browseros.ipc.protocol.Envelope;
+import org.browseros.ipc.protocol.MessageType;
+import org.browseros.ipc.protocol.PayloadCodec;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+class MainRequestPathBenchmarkTest {
+
+  @Test
+  @Timeout(60)
+  void shouldAnswerEveryInvokeWithItsEchoOnTheCallingThread() throws Exception {
+    MainRequestPathBenchmark benchmark = new MainRequestPathBenchmark();
+    benchmark.payloadBytes = 100;
+    benchmark.setUp();
+    long handledBefore = benchmark.handled;
+    try {
+      // More than the request log keeps and more than the frames the benchmark cycles through.
+      for (int i = 0; i < 10_000; i++) {
+        Envelope reply = benchmark.invoke();
+        assertNotNull(reply, "no reply on the calling thread for invoke " + i);
+        assertEquals(MessageType.COMMAND, reply.type(), () -> "invoke answered with an error: "
+            + new String(reply.payload(), java.nio.charset.StandardCharsets.ISO_8859_1));
+        assertNotNull(reply.inReplyTo());
+        assertArrayEquals(new byte[100], PayloadCodec.decode(reply.payload(), BenchChannels.Blob.class).data());
+      }
+      // Every one ran the handler: none was taken for a re-sent request and answered from the request log.
+      assertEquals(10_000, benchmark.handled - handledBefore);
+    } finally {
+      benchmark.tearDown();
+    }
+  }
+}
