@@ -50,7 +50,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Main's own work for one renderer invoke on the data plane, without the socket: the request's
+ * Main's own work for one renderer invoke ({@link #invoke}) or event ({@link #send}) on the data plane, without the socket: the request's
  * frame decoded, the {@link Connection} actor's checks (id, channel name, size, capability, rate
  * limit, schema), the request log, the IPC monitor, the {@code bench:echo} handler and the reply
  * encoded into its frame, all on the calling thread as main's data-plane reader runs them
@@ -81,6 +81,9 @@ public class MainRequestPathBenchmark {
   private final CapturingOutbound outbound = new CapturingOutbound();
   private ByteBuffer[] frames;
   private int next;
+  private ByteBuffer eventFrame;
+  // Events the listener got (on this thread).
+  long received;
   // Handler calls (on this thread): each invoke runs the handler, none is answered as a duplicate.
   long handled;
   // Replies taken: reported in a heartbeat as the renderer does, or main's flow control cuts it off.
@@ -104,6 +107,7 @@ public class MainRequestPathBenchmark {
       handled++;
       return payload;
     });
+    ipcMain.on(BenchChannels.EVENT, (event, payload) -> received++);
     IpcMonitor monitor = new IpcMonitor(config.getDuration("browseros.monitor.slow-threshold"));
     connection = system.systemActorOf(Connection.create(new Caller("renderer-1", "default", "shell"), outbound,
         new NoCore(), ipcMain, new NoAdmission(), GatewaySettings.fromConfig(config), monitor, Resumption.none()),
@@ -113,6 +117,7 @@ public class MainRequestPathBenchmark {
     for (int i = 0; i < FRAMES; i++) {
       frames[i] = DataPlaneWire.envelopeFrame(Envelope.command(BenchChannels.ECHO.name(), payload));
     }
+    eventFrame = DataPlaneWire.envelopeFrame(Envelope.of(BenchChannels.EVENT.name(), MessageType.EVENT, payload));
     // The Welcome, sent from the actor's setup on a pool thread; then its mailbox is idle.
     outbound.awaitFirst();
     Thread.sleep(200);
@@ -143,6 +148,19 @@ public class MainRequestPathBenchmark {
       inline.run();
     }
     return reply;
+  }
+
+  /**
+   * One renderer→main event ({@code send}) to an {@code ipcMain.on} listener: the path of the event
+   * throughput rows. Nothing is written back.
+   */
+  @Benchmark
+  public long send() throws Exception {
+    ByteBuffer frame = eventFrame.duplicate();
+    frame.position(DataPlaneWire.HEADER_BYTES);
+    inline.tell(connection, DataPlaneWire.decodeEnvelope(frame.slice()));
+    inline.run();
+    return received;
   }
 
   /** Encodes each envelope into its frame parts as the data-plane session does, and keeps the last. */
