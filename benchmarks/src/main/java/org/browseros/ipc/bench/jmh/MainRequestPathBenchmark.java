@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -82,10 +83,12 @@ public class MainRequestPathBenchmark {
   private ByteBuffer[] frames;
   private int next;
   private ByteBuffer eventFrame;
-  // Events the listener got (on this thread).
-  long received;
-  // Handler calls (on this thread): each invoke runs the handler, none is answered as a duplicate.
-  long handled;
+  // Events the listener got.
+  final AtomicLong received = new AtomicLong();
+  // Handler calls: each invoke runs the handler, none is answered as a duplicate.
+  final AtomicLong handled = new AtomicLong();
+  // Of them, on the benchmark's thread (the setup's thread, which JMH's Scope.Thread state shares).
+  long handledHere;
   // Replies taken: reported in a heartbeat as the renderer does, or main's flow control cuts it off.
   private long processed;
 
@@ -103,11 +106,15 @@ public class MainRequestPathBenchmark {
     system = ActorSystem.create(Behaviors.empty(), "jmh-main",
         com.typesafe.config.ConfigFactory.parseMap(local).withFallback(MainConfig.forSystem(config, "edge")));
     IpcMain ipcMain = new IpcMain(Duration.ofSeconds(5));
+    Thread benchmarkThread = Thread.currentThread();
     ipcMain.handle(BenchChannels.ECHO, (event, payload) -> {
-      handled++;
+      handled.incrementAndGet();
+      if (Thread.currentThread() == benchmarkThread) {
+        handledHere++;
+      }
       return payload;
     });
-    ipcMain.on(BenchChannels.EVENT, (event, payload) -> received++);
+    ipcMain.on(BenchChannels.EVENT, (event, payload) -> received.incrementAndGet());
     IpcMonitor monitor = new IpcMonitor(config.getDuration("browseros.monitor.slow-threshold"));
     connection = system.systemActorOf(Connection.create(new Caller("renderer-1", "default", "shell"), outbound,
         new NoCore(), ipcMain, new NoAdmission(), GatewaySettings.fromConfig(config), monitor, Resumption.none()),
@@ -142,7 +149,13 @@ public class MainRequestPathBenchmark {
     frame.position(DataPlaneWire.HEADER_BYTES);
     inline.tell(connection, DataPlaneWire.decodeEnvelope(frame.slice()));
     inline.run();
-    Envelope reply = outbound.take();
+    // A timer of the connection (its heartbeat check) may have its mailbox running on a pool thread
+    // meanwhile: then the reply comes from there. Waiting for it, as a renderer does, keeps the next
+    // request on this thread; not waiting would leave the pool running every later one.
+    Envelope reply;
+    while ((reply = outbound.take()) == null) {
+      Thread.onSpinWait();
+    }
     if ((++processed & 255) == 0) {
       inline.tell(connection, new Heartbeat(processed, System.nanoTime(), processed));
       inline.run();
@@ -156,17 +169,23 @@ public class MainRequestPathBenchmark {
    */
   @Benchmark
   public long send() throws Exception {
+    long before = received.get();
     ByteBuffer frame = eventFrame.duplicate();
     frame.position(DataPlaneWire.HEADER_BYTES);
     inline.tell(connection, DataPlaneWire.decodeEnvelope(frame.slice()));
     inline.run();
-    return received;
+    long now;
+    // As in invoke: the event may have been handled on a pool thread; wait for it there.
+    while ((now = received.get()) == before) {
+      Thread.onSpinWait();
+    }
+    return now;
   }
 
   /** Encodes each envelope into its frame parts as the data-plane session does, and keeps the last. */
   static final class CapturingOutbound implements Outbound {
     private final CompletableFuture<Void> first = new CompletableFuture<>();
-    private Envelope last;
+    private volatile Envelope last;
     private long bytes;
 
     @Override
@@ -186,7 +205,9 @@ public class MainRequestPathBenchmark {
 
     Envelope take() {
       Envelope e = last;
-      last = null;
+      if (e != null) {
+        last = null;
+      }
       return e;
     }
   }
