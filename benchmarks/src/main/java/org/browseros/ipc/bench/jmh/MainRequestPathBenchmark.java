@@ -1,5 +1,6 @@
 package org.browseros.ipc.bench.jmh;
 
+import com.typesafe.config.ConfigFactory;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.HashMap;
@@ -11,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.browseros.ipc.bench.BenchChannels;
 import org.browseros.ipc.main.MainConfig;
@@ -51,8 +53,8 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Main's own work for one renderer invoke ({@link #invoke}) or event ({@link #send}) on the data plane, without the socket: the request's
- * frame decoded, the {@link Connection} actor's checks (id, channel name, size, capability, rate
+ * Main's own work for one renderer invoke ({@link #invoke}) or event ({@link #send}) on the data
+ * plane, without the socket: the request's frame decoded, the {@link Connection} actor's checks (id, channel name, size, capability, rate
  * limit, schema), the request log, the IPC monitor, the {@code bench:echo} handler and the reply
  * encoded into its frame, all on the calling thread as main's data-plane reader runs them
  * ({@link InlineExecutor.Inline}). What the "our layers" targets of {@code scripts/bench} measure end
@@ -104,7 +106,7 @@ public class MainRequestPathBenchmark {
     local.put("pekko.actor.default-dispatcher.executor", InlineExecutor.Configurator.class.getName());
     var config = MainConfig.load(overrides);
     system = ActorSystem.create(Behaviors.empty(), "jmh-main",
-        com.typesafe.config.ConfigFactory.parseMap(local).withFallback(MainConfig.forSystem(config, "edge")));
+        ConfigFactory.parseMap(local).withFallback(MainConfig.forSystem(config, "edge")));
     IpcMain ipcMain = new IpcMain(Duration.ofSeconds(5));
     Thread benchmarkThread = Thread.currentThread();
     ipcMain.handle(BenchChannels.ECHO, (event, payload) -> {
@@ -118,7 +120,7 @@ public class MainRequestPathBenchmark {
     IpcMonitor monitor = new IpcMonitor(config.getDuration("browseros.monitor.slow-threshold"));
     connection = system.systemActorOf(Connection.create(new Caller("renderer-1", "default", "shell"), outbound,
         new NoCore(), ipcMain, new NoAdmission(), GatewaySettings.fromConfig(config), monitor, Resumption.none()),
-        "connection", org.apache.pekko.actor.typed.Props.empty());
+        "connection", Props.empty());
     byte[] payload = PayloadCodec.encode(new BenchChannels.Blob(new byte[payloadBytes]));
     frames = new ByteBuffer[FRAMES];
     for (int i = 0; i < FRAMES; i++) {
@@ -144,11 +146,8 @@ public class MainRequestPathBenchmark {
   /** One request frame in, its reply frame out; returns the reply. */
   @Benchmark
   public Envelope invoke() throws Exception {
-    ByteBuffer frame = frames[next].duplicate();
+    deliver(frames[next]);
     next = (next + 1) % FRAMES;
-    frame.position(DataPlaneWire.HEADER_BYTES);
-    inline.tell(connection, DataPlaneWire.decodeEnvelope(frame.slice()));
-    inline.run();
     // A timer of the connection (its heartbeat check) may have its mailbox running on a pool thread
     // meanwhile: then the reply comes from there. Waiting for it, as a renderer does, keeps the next
     // request on this thread; not waiting would leave the pool running every later one.
@@ -170,16 +169,20 @@ public class MainRequestPathBenchmark {
   @Benchmark
   public long send() throws Exception {
     long before = received.get();
-    ByteBuffer frame = eventFrame.duplicate();
-    frame.position(DataPlaneWire.HEADER_BYTES);
-    inline.tell(connection, DataPlaneWire.decodeEnvelope(frame.slice()));
-    inline.run();
+    deliver(eventFrame);
     long now;
     // As in invoke: the event may have been handled on a pool thread; wait for it there.
     while ((now = received.get()) == before) {
       Thread.onSpinWait();
     }
     return now;
+  }
+
+  /** As main's reader: the frame's envelope decoded and told to the connection, whose turn runs here. */
+  private void deliver(ByteBuffer frame) throws DataPlaneWire.MalformedFrameException {
+    ByteBuffer body = frame.duplicate().position(DataPlaneWire.HEADER_BYTES).slice();
+    inline.tell(connection, DataPlaneWire.decodeEnvelope(body));
+    inline.run();
   }
 
   /** Encodes each envelope into its frame parts as the data-plane session does, and keeps the last. */
