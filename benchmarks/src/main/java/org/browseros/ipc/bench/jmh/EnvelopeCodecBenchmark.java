@@ -49,7 +49,11 @@ public class EnvelopeCodecBenchmark {
 
   /** One buffer of a whole frame, as a reader would have it after its reads. */
   private static ByteBuffer frame(Envelope envelope) {
-    ByteBuffer[] parts = DataPlaneWire.envelopeParts(envelope);
+    return whole(DataPlaneWire.envelopeParts(envelope));
+  }
+
+  /** A frame's parts ({@link DataPlaneWire#envelopeParts}) in one buffer, length prefix first. */
+  static ByteBuffer whole(ByteBuffer[] parts) {
     int length = 0;
     for (ByteBuffer part : parts) {
       length += part.remaining();

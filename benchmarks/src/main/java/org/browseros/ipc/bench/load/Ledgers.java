@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.browseros.ipc.protocol.PayloadCodec;
 import org.browseros.ipc.protocol.settings.SettingsView;
@@ -29,6 +30,9 @@ import org.HdrHistogram.Histogram;
  * outcome the renderer never learned, and the latency and error figures.
  */
 final class Ledgers {
+  /** The latency range of the renderers' histograms (longer ones are recorded as this): 10 minutes. */
+  static final long MAX_LATENCY_NANOS = TimeUnit.MINUTES.toNanos(10);
+
   /** A tab as main last acknowledged it. */
   record TabAck(String tabId, String windowId, String url, String title, boolean pinned, boolean muted,
       boolean back, boolean forward) {}
@@ -135,6 +139,13 @@ final class Ledgers {
     }
   }
 
+  /** An interval's latencies as a stats line carries them: compressed HdrHistogram, Base64. */
+  static String encode(Histogram h) {
+    ByteBuffer buffer = ByteBuffer.allocate(h.getNeededByteBufferCapacity());
+    int length = h.encodeIntoCompressedByteBuffer(buffer);
+    return Base64.getEncoder().encodeToString(java.util.Arrays.copyOf(buffer.array(), length));
+  }
+
   private void stats(JsonNode line) throws IOException {
     Iterator<Map.Entry<String, JsonNode>> ops = line.get("ops").fields();
     while (ops.hasNext()) {
@@ -143,7 +154,7 @@ final class Ledgers {
       Histogram h;
       try {
         h = Histogram.decodeFromCompressedByteBuffer(
-            ByteBuffer.wrap(Base64.getDecoder().decode(op.getValue().get("h").asText())), 0);
+            ByteBuffer.wrap(Base64.getDecoder().decode(op.getValue().get("h").asText())), MAX_LATENCY_NANOS);
       } catch (java.util.zip.DataFormatException e) {
         throw new IOException("a stats line with a broken histogram", e);
       }

@@ -7,14 +7,12 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -89,7 +87,10 @@ public final class LoadRenderer {
     this.tag = ipc.rendererId() + "/" + pid;
     this.ledger = new Ledger(Path.of(plan.reportDir()).resolve(ipc.rendererId() + "-" + pid + ".jsonl"));
     for (String op : MIX.keySet()) {
-      latencies.put(op, new Recorder(3));
+      // A fixed range, not an auto-resizing one: an interval histogram that had grown while it was
+      // recorded into was once encoded with counts beyond the range in its header, and the ledger's
+      // reader failed to decode it (ArrayIndexOutOfBoundsException in HdrHistogram).
+      latencies.put(op, new Recorder(Ledgers.MAX_LATENCY_NANOS, 3));
       okCounts.put(op, new LongAdder());
     }
     // A refused one-way send comes back as an error envelope, not as a failed call.
@@ -216,9 +217,7 @@ public final class LoadRenderer {
       Histogram h = latencies.get(op).getIntervalHistogram();
       ObjectNode o = ops.putObject(op);
       o.put("ok", okCounts.get(op).sumThenReset());
-      ByteBuffer buffer = ByteBuffer.allocate(h.getNeededByteBufferCapacity());
-      int length = h.encodeIntoCompressedByteBuffer(buffer);
-      o.put("h", Base64.getEncoder().encodeToString(java.util.Arrays.copyOf(buffer.array(), length)));
+      o.put("h", Ledgers.encode(h));
     }
     ObjectNode errs = line.putObject("errors");
     errors.forEach((op, byCode) -> byCode.forEach((code, count) -> {
@@ -341,7 +340,7 @@ public final class LoadRenderer {
           case "settings:get" -> invoke(Channels.SETTINGS_GET, new SettingsGet(null));
           default -> throw new IllegalArgumentException(op);
         }
-        latencies.get(op).recordValue(System.nanoTime() - t0);
+        latencies.get(op).recordValue(Math.min(System.nanoTime() - t0, Ledgers.MAX_LATENCY_NANOS));
         okCounts.get(op).increment();
       } catch (Exception e) {
         error(op, IpcException.errorOf(e).code());

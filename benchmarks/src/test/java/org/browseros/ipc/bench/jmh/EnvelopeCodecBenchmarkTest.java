@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.ByteBuffer;
 import java.util.Collection;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -33,17 +34,9 @@ class EnvelopeCodecBenchmarkTest {
     }
   }
 
-  private static Envelope decode(java.nio.ByteBuffer[] parts) throws Exception {
-    int length = 0;
-    for (java.nio.ByteBuffer part : parts) {
-      length += part.remaining();
-    }
-    java.nio.ByteBuffer whole = java.nio.ByteBuffer.allocate(length);
-    for (java.nio.ByteBuffer part : parts) {
-      whole.put(part.duplicate());
-    }
-    whole.flip();
-    assertEquals(length - DataPlaneWire.HEADER_BYTES, whole.getInt());
+  private static Envelope decode(ByteBuffer[] parts) throws Exception {
+    ByteBuffer whole = EnvelopeCodecBenchmark.whole(parts);
+    assertEquals(whole.remaining() - DataPlaneWire.HEADER_BYTES, whole.getInt());
     return DataPlaneWire.decodeEnvelope(whole.slice());
   }
 

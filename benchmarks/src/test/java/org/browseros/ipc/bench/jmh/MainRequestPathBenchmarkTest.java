@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import org.browseros.ipc.bench.BenchChannels;
 import org.browseros.ipc.protocol.Envelope;
 import org.browseros.ipc.protocol.MessageType;
@@ -28,7 +29,7 @@ class MainRequestPathBenchmarkTest {
         Envelope reply = benchmark.invoke();
         assertNotNull(reply, "no reply on the calling thread for invoke " + i);
         assertEquals(MessageType.COMMAND, reply.type(), () -> "invoke answered with an error: "
-            + new String(reply.payload(), java.nio.charset.StandardCharsets.ISO_8859_1));
+            + new String(reply.payload(), StandardCharsets.ISO_8859_1));
         assertNotNull(reply.inReplyTo());
         assertArrayEquals(new byte[100], PayloadCodec.decode(reply.payload(), BenchChannels.Blob.class).data());
       }

@@ -8,6 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
 import org.browseros.ipc.protocol.settings.SettingsView;
 import org.browseros.ipc.protocol.tab.TabInfo;
 import org.browseros.ipc.protocol.window.Bounds;
@@ -54,6 +57,23 @@ class LedgersTest {
     Ledgers.Check unknown = ledgers.check(view("https://load.test/3", true, "https://load.test/h1", 9));
     assertEquals(List.of(), unknown.lost());
     assertEquals(1, unknown.unknownOutcomeAccepted());
+  }
+
+  @Test
+  void shouldReadLatenciesUpToTheRangeTheRenderersRecord() throws Exception {
+    // As LoadRenderer records and writes them: two intervals, one with a latency near the range's top.
+    Recorder recorder = new Recorder(Ledgers.MAX_LATENCY_NANOS, 3);
+    recorder.recordValue(TimeUnit.MILLISECONDS.toNanos(1));
+    String first = Ledgers.encode(recorder.getIntervalHistogram());
+    recorder.recordValue(TimeUnit.MINUTES.toNanos(9));
+    recorder.recordValue(TimeUnit.MILLISECONDS.toNanos(250));
+    String second = Ledgers.encode(recorder.getIntervalHistogram());
+    Files.writeString(dir.resolve("renderer-1-1.jsonl"), String.join("\n",
+        "{\"k\":\"stats\",\"ops\":{\"navigate\":{\"ok\":1,\"h\":\"" + first + "\"}},\"errors\":{},\"events\":0}",
+        "{\"k\":\"stats\",\"ops\":{\"navigate\":{\"ok\":2,\"h\":\"" + second + "\"}},\"errors\":{},\"events\":0}"));
+    Histogram navigate = Ledgers.read(dir).latencies.get("navigate");
+    assertEquals(3, navigate.getTotalCount());
+    assertTrue(navigate.getMaxValue() >= TimeUnit.MINUTES.toNanos(9), String.valueOf(navigate.getMaxValue()));
   }
 
   @Test
