@@ -65,7 +65,8 @@ public class EnvelopeCodecBenchmark {
     return whole.flip();
   }
 
-  private static ByteBuffer body(ByteBuffer frame) {
+  /** A whole frame's body (kind byte first), as the reader hands it to the session. */
+  static ByteBuffer body(ByteBuffer frame) {
     return frame.duplicate().position(DataPlaneWire.HEADER_BYTES).slice();
   }
 
