@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.browseros.ipc.bench.BenchChannels;
 import org.browseros.ipc.main.MainConfig;
@@ -105,8 +105,6 @@ public class MainRequestPathBenchmark {
     // As main's edge: a connection's mailbox scheduled by the reader's tell runs on the reader.
     local.put("pekko.actor.default-dispatcher.executor", InlineExecutor.Configurator.class.getName());
     var config = MainConfig.load(overrides);
-    system = ActorSystem.create(Behaviors.empty(), "jmh-main",
-        ConfigFactory.parseMap(local).withFallback(MainConfig.forSystem(config, "edge")));
     IpcMain ipcMain = new IpcMain(Duration.ofSeconds(5));
     Thread benchmarkThread = Thread.currentThread();
     ipcMain.handle(BenchChannels.ECHO, (event, payload) -> {
@@ -118,9 +116,16 @@ public class MainRequestPathBenchmark {
     });
     ipcMain.on(BenchChannels.EVENT, (event, payload) -> received.incrementAndGet());
     IpcMonitor monitor = new IpcMonitor(config.getDuration("browseros.monitor.slow-threshold"));
-    connection = system.systemActorOf(Connection.create(new Caller("renderer-1", "default", "shell"), outbound,
-        new NoCore(), ipcMain, new NoAdmission(), GatewaySettings.fromConfig(config), monitor, Resumption.none()),
-        "connection", Props.empty());
+    Behavior<ToMain> behavior = Connection.create(new Caller("renderer-1", "default", "shell"), outbound,
+        new NoCore(), ipcMain, new NoAdmission(), GatewaySettings.fromConfig(config), monitor, Resumption.none());
+    // Spawned from a parent's context, as the gateway spawns connections: systemActorOf would wrap it
+    // in a supervisor whose interceptor (a new wrapper per message) main's connections do not have.
+    CompletableFuture<ActorRef<ToMain>> spawned = new CompletableFuture<>();
+    system = ActorSystem.create(Behaviors.<Void>setup(context -> {
+      spawned.complete(context.spawn(behavior, "connection"));
+      return Behaviors.empty();
+    }), "jmh-main", ConfigFactory.parseMap(local).withFallback(MainConfig.forSystem(config, "edge")));
+    connection = spawned.get(10, TimeUnit.SECONDS);
     byte[] payload = PayloadCodec.encode(new BenchChannels.Blob(new byte[payloadBytes]));
     frames = new ByteBuffer[FRAMES];
     for (int i = 0; i < FRAMES; i++) {
