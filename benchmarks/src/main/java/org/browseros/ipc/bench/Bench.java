@@ -706,15 +706,17 @@ public final class Bench {
     }
     Duration settle = n.idle().multipliedBy(3);
     String renderers = (pids.size() - 1 - spares) + " renderers" + (spares > 0 ? " + the spare" : "");
-    String load = Report.load();
-    Window first = Window.measure(pids, settle);
+    CpuProbe probe = new CpuProbe(pids);
+    String firstLoad = Report.load();
+    Window first = probe.measure(settle);
+    String steadyLoad = Report.load();
+    Window steady = probe.measure(n.idle());
+    // Reported once both windows are measured: formatting in main's JVM between them is the harness's work.
     report.value("ours: idle CPU, main + " + renderers + ", first " + settle.toSeconds()
         + " s after the load ended (JIT, GC, clients closing; not the target's window), % of one core",
-        first.describe(load));
-    load = Report.load();
-    Window steady = Window.measure(pids, n.idle());
+        first.describe(firstLoad));
     report.value("ours: idle CPU, main + " + renderers + ", " + n.idle().toSeconds() + " s from " + settle.toSeconds()
-        + " s after the load ended, % of one core", steady.describe(load));
+        + " s after the load ended, % of one core", steady.describe(steadyLoad));
     report.target("idle CPU main + 2 renderers < 1% of one core (" + (spares > 0 ? "the spare included, " : "")
         + n.idle().toSeconds() + " s, after "
         + settle.toSeconds() + " s of settling)", String.format("%.2f %%", steady.total()), steady.total() < 1.0);
@@ -742,29 +744,50 @@ public final class Bench {
     return -1;
   }
 
-  /** CPU of the given processes over one window; the first pid is this JVM (main). */
-  private record Window(List<Long> pids, List<Double> pct, double mainJitPct, double seconds) {
-    static Window measure(List<Long> pids, Duration length) throws Exception {
+  /**
+   * Reads the CPU of main (this JVM, the first pid) and its renderers. The harness runs in main's
+   * JVM, so its reading must cost main next to nothing: main's JIT compiler threads are found once
+   * (walking all of main's threads at each end of a window was a few hundred file reads in main, and
+   * the compilations they triggered landed in the window), and main's own ticks are read last before
+   * a window and first after it.
+   */
+  static final class CpuProbe {
+    private final long self = ProcessHandle.current().pid();
+    private final List<Long> pids;
+    private final List<Path> compilerThreads;
+
+    CpuProbe(List<Long> pids) throws IOException {
+      this.pids = pids;
+      this.compilerThreads = ProcStat.threads(self, "C1 Compiler", "C2 Compiler");
+    }
+
+    Window measure(Duration length) throws Exception {
       Map<Long, Long> before = new LinkedHashMap<>();
-      for (long pid : pids) {
+      for (long pid : pids.subList(1, pids.size())) {
         before.put(pid, ProcStat.cpuTicks(pid));
       }
-      long jitBefore = jitTicks();
+      long jitBefore = ProcStat.threadTicks(compilerThreads);
+      long mainBefore = ProcStat.cpuTicks(self);
       long t0 = System.nanoTime();
       Thread.sleep(length.toMillis());
+      long mainAfter = ProcStat.cpuTicks(self);
       double seconds = (System.nanoTime() - t0) / 1e9;
+      long jit = ProcStat.threadTicks(compilerThreads) - jitBefore;
       List<Double> pct = new ArrayList<>();
-      for (long pid : pids) {
-        pct.add((ProcStat.cpuTicks(pid) - before.get(pid)) / (double) ProcStat.TICKS_PER_SECOND / seconds * 100);
+      pct.add(percent(mainAfter - mainBefore, seconds));
+      for (long pid : pids.subList(1, pids.size())) {
+        pct.add(percent(ProcStat.cpuTicks(pid) - before.get(pid), seconds));
       }
-      return new Window(pids, pct, (jitTicks() - jitBefore) / (double) ProcStat.TICKS_PER_SECOND / seconds * 100, seconds);
+      return new Window(pids, pct, percent(jit, seconds), seconds);
     }
 
-    private static long jitTicks() throws IOException {
-      long pid = ProcessHandle.current().pid();
-      return ProcStat.threadTicks(pid, "C1 Compiler") + ProcStat.threadTicks(pid, "C2 Compiler");
+    private static double percent(long ticks, double seconds) {
+      return ticks / (double) ProcStat.TICKS_PER_SECOND / seconds * 100;
     }
+  }
 
+  /** CPU of the given processes over one window; the first pid is this JVM (main). */
+  record Window(List<Long> pids, List<Double> pct, double mainJitPct, double seconds) {
     double total() {
       return pct.stream().mapToDouble(Double::doubleValue).sum();
     }

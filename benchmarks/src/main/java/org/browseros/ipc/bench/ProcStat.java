@@ -3,6 +3,9 @@ package org.browseros.ipc.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 
 /** CPU time of a process from /proc/&lt;pid&gt;/stat (Linux). */
 final class ProcStat {
@@ -28,19 +31,32 @@ final class ProcStat {
     return stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
   }
 
-  /** utime + stime in clock ticks of the process's threads whose name starts with {@code prefix}. */
-  static long threadTicks(long pid, String prefix) throws IOException {
-    long ticks = 0;
+  /** The stat files of the process's threads whose name starts with one of {@code prefixes}, as they are now. */
+  static List<Path> threads(long pid, String... prefixes) throws IOException {
+    List<Path> found = new ArrayList<>();
     try (var tasks = Files.list(Path.of("/proc", String.valueOf(pid), "task"))) {
       for (Path task : tasks.toList()) {
         try {
-          String stat = Files.readString(task.resolve("stat"));
-          if (name(stat).startsWith(prefix)) {
-            ticks += ticks(stat);
+          String name = name(Files.readString(task.resolve("stat")));
+          if (Arrays.stream(prefixes).anyMatch(name::startsWith)) {
+            found.add(task.resolve("stat"));
           }
         } catch (IOException e) {
           // the thread ended
         }
+      }
+    }
+    return found;
+  }
+
+  /** utime + stime in clock ticks of the given threads' stat files; a thread that ended counts 0. */
+  static long threadTicks(List<Path> stats) {
+    long ticks = 0;
+    for (Path stat : stats) {
+      try {
+        ticks += ticks(Files.readString(stat));
+      } catch (IOException e) {
+        // the thread ended
       }
     }
     return ticks;
