@@ -745,11 +745,15 @@ public final class Bench {
   }
 
   /**
-   * Reads the CPU of main (this JVM, the first pid) and its renderers. The harness runs in main's
-   * JVM, so its reading must cost main next to nothing: main's JIT compiler threads are found once
-   * (walking all of main's threads at each end of a window was a few hundred file reads in main, and
-   * the compilations they triggered landed in the window), and main's own ticks are read last before
-   * a window and first after it.
+   * Reads the CPU of main (this JVM, the first pid) and its renderers in nanoseconds, as the sum of
+   * their threads' time on a CPU: {@code /proc/<pid>/stat} counts whole ticks of 10 ms, ±0.1 % of a
+   * core per process over 10 s, four processes in the row. A thread that ends within a window takes
+   * its time in it along (a dispatcher's thread ends only after a minute without work).
+   *
+   * <p>The harness runs in main's JVM, so its reading must cost main next to nothing: main's JIT
+   * compiler threads are found once (walking main's threads by name at each end of a window was a
+   * few hundred file reads, and the compilations they triggered landed in the window), and main is
+   * read last before a window and first after it.
    */
   static final class CpuProbe {
     private final long self = ProcessHandle.current().pid();
@@ -764,25 +768,25 @@ public final class Bench {
     Window measure(Duration length) throws Exception {
       Map<Long, Long> before = new LinkedHashMap<>();
       for (long pid : pids.subList(1, pids.size())) {
-        before.put(pid, ProcStat.cpuTicks(pid));
+        before.put(pid, ProcStat.cpuNanos(pid));
       }
-      long jitBefore = ProcStat.threadTicks(compilerThreads);
-      long mainBefore = ProcStat.cpuTicks(self);
+      long jitBefore = ProcStat.threadNanos(compilerThreads);
+      long mainBefore = ProcStat.cpuNanos(self);
       long t0 = System.nanoTime();
       Thread.sleep(length.toMillis());
-      long mainAfter = ProcStat.cpuTicks(self);
+      long mainAfter = ProcStat.cpuNanos(self);
       double seconds = (System.nanoTime() - t0) / 1e9;
-      long jit = ProcStat.threadTicks(compilerThreads) - jitBefore;
+      long jit = ProcStat.threadNanos(compilerThreads) - jitBefore;
       List<Double> pct = new ArrayList<>();
       pct.add(percent(mainAfter - mainBefore, seconds));
       for (long pid : pids.subList(1, pids.size())) {
-        pct.add(percent(ProcStat.cpuTicks(pid) - before.get(pid), seconds));
+        pct.add(percent(ProcStat.cpuNanos(pid) - before.get(pid), seconds));
       }
       return new Window(pids, pct, percent(jit, seconds), seconds);
     }
 
-    private static double percent(long ticks, double seconds) {
-      return ticks / (double) ProcStat.TICKS_PER_SECOND / seconds * 100;
+    private static double percent(long nanos, double seconds) {
+      return nanos / 1e9 / seconds * 100;
     }
   }
 

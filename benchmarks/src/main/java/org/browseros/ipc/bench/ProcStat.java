@@ -7,7 +7,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
-/** CPU time of a process from /proc/&lt;pid&gt;/stat (Linux). */
+/** CPU time of a process or its threads from /proc/&lt;pid&gt;/stat (ticks) and the threads' schedstat (ns), Linux. */
 final class ProcStat {
   /** USER_HZ: 100 on every Linux architecture the JDK runs on. */
   static final int TICKS_PER_SECOND = 100;
@@ -31,7 +31,7 @@ final class ProcStat {
     return stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
   }
 
-  /** The stat files of the process's threads whose name starts with one of {@code prefixes}, as they are now. */
+  /** The task directories of the process's threads whose name starts with one of {@code prefixes}, as they are now. */
   static List<Path> threads(long pid, String... prefixes) throws IOException {
     List<Path> found = new ArrayList<>();
     try (var tasks = Files.list(Path.of("/proc", String.valueOf(pid), "task"))) {
@@ -39,7 +39,7 @@ final class ProcStat {
         try {
           String name = name(Files.readString(task.resolve("stat")));
           if (Arrays.stream(prefixes).anyMatch(name::startsWith)) {
-            found.add(task.resolve("stat"));
+            found.add(task);
           }
         } catch (IOException e) {
           // the thread ended
@@ -49,16 +49,27 @@ final class ProcStat {
     return found;
   }
 
-  /** utime + stime in clock ticks of the given threads' stat files; a thread that ended counts 0. */
-  static long threadTicks(List<Path> stats) {
-    long ticks = 0;
-    for (Path stat : stats) {
+  /**
+   * Time on a CPU of all the process's threads alive now, in nanoseconds (each thread's
+   * {@code schedstat}); {@code /proc/<pid>/stat} counts whole ticks of 10 ms.
+   */
+  static long cpuNanos(long pid) throws IOException {
+    try (var tasks = Files.list(Path.of("/proc", String.valueOf(pid), "task"))) {
+      return threadNanos(tasks.toList());
+    }
+  }
+
+  /** Time on a CPU of the given threads (task directories), in nanoseconds; a thread that ended counts 0. */
+  static long threadNanos(List<Path> tasks) {
+    long nanos = 0;
+    for (Path task : tasks) {
       try {
-        ticks += ticks(Files.readString(stat));
+        String schedstat = Files.readString(task.resolve("schedstat"));
+        nanos += Long.parseLong(schedstat.substring(0, schedstat.indexOf(' ')));
       } catch (IOException e) {
         // the thread ended
       }
     }
-    return ticks;
+    return nanos;
   }
 }
