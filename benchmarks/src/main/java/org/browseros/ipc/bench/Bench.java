@@ -237,11 +237,11 @@ public final class Bench {
     try (ClientJvm server = ClientJvm.start(rendererJvmOptions(), RawArtery.class, log, work.toString())) {
       for (int size : SIZES) {
         if (size + 1024 > frame) {
-          report.unsupported("raw Artery typed ask (edge config, no our layers)", size,
+          report.unsupported(RAW_ARTERY, size,
               "over Artery maximum-frame-size " + frame / KIB + " KiB");
           continue;
         }
-        report.latency("raw Artery typed ask (edge config, no our layers)", size,
+        report.latency(RAW_ARTERY, size,
             RawArtery.pingPong(client, server.ready, size, warmup(size), count(size)));
       }
     } finally {
@@ -262,7 +262,7 @@ public final class Bench {
     node();
     ActorSystem<Void> client = ActorSystem.create(Behaviors.empty(), "rawclient", RendererConfig.load());
     try (ClientJvm server = ClientJvm.start(rendererJvmOptions(), RawArtery.class, log, work.toString())) {
-      report.latency("raw Artery typed ask (edge config, no our layers)", 100,
+      report.latency(RAW_ARTERY, 100,
           RawArtery.pingPong(client, server.ready, 100, n.smallWarmup(), n.small()));
     } finally {
       client.terminate();
@@ -347,6 +347,7 @@ public final class Bench {
       for (int size : SIZES) {
         echoRow(ECHO_ARTERY, artery, size);
       }
+      phase("small invokes over Artery alternated with raw Artery", () -> arteryAlternated(artery, log));
       report.note("data plane: " + (dataPlane.envelopesIn() - envelopesBefore) + " envelopes came over the socket during the Artery echo rows");
       phase("invoke over Artery with mutual TLS", () -> tlsEchoRow(arteryJvm, log));
       if (!n.focus()) {
@@ -466,6 +467,9 @@ public final class Bench {
       + "from the reply's callback";
   static final String ECHO_CHAINED = "ours: invoke app echo, data plane, each next invoke from the reply's callback (as Node's ping-pong runs)";
   static final String ECHO_ARTERY = "ours: invoke app echo, Artery (data plane off: renderer JVM → Artery → Connection → IpcMain handler → reply)";
+  static final String RAW_ARTERY = "raw Artery typed ask (edge config, no our layers)";
+  static final String RAW_ARTERY_ALTERNATED = "alternated, median of 3: raw Artery typed ask (edge config, no our layers)";
+  static final String ARTERY_ALTERNATED = "alternated, median of 3: ours: invoke app echo, Artery (data plane off)";
 
   private void echoRow(String name, ClientJvm client, int size) throws IOException {
     JsonNode r = client.call("echo " + size + " " + warmup(size) + " " + count(size));
@@ -573,6 +577,32 @@ public final class Bench {
         report.latencyMedians(name, size, measured);
       }
     });
+  }
+
+  /**
+   * The Artery layers target's pair from runs right after one another, as the small invokes': three
+   * rounds of raw Artery's typed ask and our invoke over Artery (data plane off), 100 B. The raw row
+   * of the baselines phase is measured minutes before ours, and that ratio moved between +6 % and
+   * +35 % from run to run. Fully warmed in the first round only (the rows before warmed both paths).
+   */
+  private void arteryAlternated(ClientJvm artery, Path log) throws Exception {
+    int size = 100;
+    int count = Math.max(1, n.small() * 2 / 5);
+    List<double[]> raw = new ArrayList<>();
+    List<double[]> ours = new ArrayList<>();
+    ActorSystem<Void> client = ActorSystem.create(Behaviors.empty(), "rawclient", RendererConfig.load());
+    try (ClientJvm server = ClientJvm.start(rendererJvmOptions(), RawArtery.class, log, work.toString())) {
+      for (int round = 0; round < 3; round++) {
+        int warmup = round == 0 ? warmup(size) : Math.max(1, warmup(size) / 10);
+        raw.add(Report.percentiles(RawArtery.pingPong(client, server.ready, size, warmup, count)));
+        ours.add(Report.percentiles(artery.call("echo " + size + " " + warmup + " " + count)));
+      }
+    } finally {
+      client.terminate();
+      client.getWhenTerminated().toCompletableFuture().get(20, TimeUnit.SECONDS);
+    }
+    report.latencyMedians(RAW_ARTERY_ALTERNATED, size, raw);
+    report.latencyMedians(ARTERY_ALTERNATED, size, ours);
   }
 
   /** The run (count, nanos) with the median rate. */

@@ -33,7 +33,11 @@ class BenchTest {
       assertTrue(report.latencies().stream().anyMatch(l -> l.name().equals(path) && l.count() == 100)
           || report.render().contains("alternated Node.js rows skipped"), path);
     }
-    for (String layers : new String[] {"data plane vs the Unix socket floor", "invokeSync vs the Unix socket floor"}) {
+    for (String path : new String[] {Bench.RAW_ARTERY_ALTERNATED, Bench.ARTERY_ALTERNATED}) {
+      assertTrue(report.latencies().stream().anyMatch(l -> l.name().equals(path) && l.bytes() == 100 && l.count() == 40), path);
+    }
+    for (String layers : new String[] {"data plane vs the Unix socket floor", "invokeSync vs the Unix socket floor",
+        "Artery path vs raw Artery"}) {
       assertTrue(report.targets().stream().anyMatch(t -> t.name().startsWith("our layers ≤ 15% over their transport: " + layers)
           && t.measured().contains("alternated runs, medians); separate phases")), layers + ": " + report.targets());
     }
