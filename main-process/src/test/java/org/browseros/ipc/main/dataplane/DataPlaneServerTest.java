@@ -212,9 +212,11 @@ class DataPlaneServerTest {
       for (int i = 0; i < 4; i++) {
         assertEquals(i, first.get(i).payload()[0]);
       }
-      // max-in-flight is 4: nothing more until the connection says it processed one.
-      connection.expectNoMessage(Duration.ofMillis(300));
-      assertTrue(session.take().isEmpty());
+      // max-in-flight is 4: nothing more until the connection says it processed one. An Arrived may
+      // still come for envelopes an earlier take already got (take clears the flag before it polls),
+      // so what is checked is that no envelope was queued beyond the four.
+      Thread.sleep(300);
+      assertTrue(session.take().isEmpty(), "an envelope read beyond max-in-flight");
       session.processed(1);
       assertEquals(4, receive(1).get(0).payload()[0]);
     }
