@@ -780,10 +780,11 @@ public final class Bench {
    * core per process over 10 s, four processes in the row. A thread that ends within a window takes
    * its time in it along (a dispatcher's thread ends only after a minute without work).
    *
-   * <p>The harness runs in main's JVM, so its reading must cost main next to nothing: main's JIT
-   * compiler threads are found once (walking main's threads by name at each end of a window was a
-   * few hundred file reads, and the compilations they triggered landed in the window), and main is
-   * read last before a window and first after it.
+   * <p>The harness runs in main's JVM, so its reading must cost main as little as it can: main's JIT
+   * compiler threads are found once (walking main's threads by name twice at each end of a window,
+   * in ticks, triggered compilations that landed in the window), and main's own pass over its
+   * threads is the last reading before a window and the first after it (a few milliseconds of it
+   * fall inside).
    */
   static final class CpuProbe {
     private final long self = ProcessHandle.current().pid();

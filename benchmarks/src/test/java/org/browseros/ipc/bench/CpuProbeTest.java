@@ -31,7 +31,6 @@ class CpuProbeTest {
       // A spinning thread is a whole core when it runs; a busy CI machine still gives it a good part.
       assertTrue(window.pct().get(0) >= 20, "main's share: " + window.describe("-"));
       assertTrue(window.pct().get(1) < 5, "the sleeping process: " + window.describe("-"));
-      assertTrue(window.total() >= window.pct().get(0), window.describe("-"));
     } finally {
       stop.set(true);
       spinner.join(5_000);
