@@ -233,17 +233,28 @@ public final class Bench {
   private void rawArtery(Path log) throws Exception {
     Config edge = MainConfig.forSystem(MainConfig.load(Map.of("browseros.data-dir", work.toString())), "edge");
     long frame = edge.getBytes("pekko.remote.artery.advanced.maximum-frame-size");
-    ActorSystem<Void> client = ActorSystem.create(Behaviors.empty(), "rawclient", RendererConfig.load());
-    try (ClientJvm server = ClientJvm.start(rendererJvmOptions(), RawArtery.class, log, work.toString())) {
+    withRawArtery(log, (client, echo) -> {
       for (int size : SIZES) {
         if (size + 1024 > frame) {
           report.unsupported(RAW_ARTERY, size,
               "over Artery maximum-frame-size " + frame / KIB + " KiB");
           continue;
         }
-        report.latency(RAW_ARTERY, size,
-            RawArtery.pingPong(client, server.ready, size, warmup(size), count(size)));
+        report.latency(RAW_ARTERY, size, RawArtery.pingPong(client, echo, size, warmup(size), count(size)));
       }
+    });
+  }
+
+  /** What runs against raw Artery: a client system in this JVM and the echo actor's path in its server JVM. */
+  private interface RawArteryRun {
+    void run(ActorSystem<Void> client, String echo) throws Exception;
+  }
+
+  /** Starts raw Artery's echo server JVM and a client system here for {@code run}, and stops both after it. */
+  private void withRawArtery(Path log, RawArteryRun run) throws Exception {
+    ActorSystem<Void> client = ActorSystem.create(Behaviors.empty(), "rawclient", RendererConfig.load());
+    try (ClientJvm server = ClientJvm.start(rendererJvmOptions(), RawArtery.class, log, work.toString())) {
+      run.run(client, server.ready);
     } finally {
       client.terminate();
       client.getWhenTerminated().toCompletableFuture().get(20, TimeUnit.SECONDS);
@@ -260,14 +271,8 @@ public final class Bench {
       }
     }
     node();
-    ActorSystem<Void> client = ActorSystem.create(Behaviors.empty(), "rawclient", RendererConfig.load());
-    try (ClientJvm server = ClientJvm.start(rendererJvmOptions(), RawArtery.class, log, work.toString())) {
-      report.latency(RAW_ARTERY, 100,
-          RawArtery.pingPong(client, server.ready, 100, n.smallWarmup(), n.small()));
-    } finally {
-      client.terminate();
-      client.getWhenTerminated().toCompletableFuture().get(20, TimeUnit.SECONDS);
-    }
+    withRawArtery(log, (client, echo) ->
+        report.latency(RAW_ARTERY, 100, RawArtery.pingPong(client, echo, 100, n.smallWarmup(), n.small())));
     stack();
   }
 
@@ -590,17 +595,13 @@ public final class Bench {
     int count = Math.max(1, n.small() * 2 / 5);
     List<double[]> raw = new ArrayList<>();
     List<double[]> ours = new ArrayList<>();
-    ActorSystem<Void> client = ActorSystem.create(Behaviors.empty(), "rawclient", RendererConfig.load());
-    try (ClientJvm server = ClientJvm.start(rendererJvmOptions(), RawArtery.class, log, work.toString())) {
+    withRawArtery(log, (client, echo) -> {
       for (int round = 0; round < 3; round++) {
         int warmup = round == 0 ? warmup(size) : Math.max(1, warmup(size) / 10);
-        raw.add(Report.percentiles(RawArtery.pingPong(client, server.ready, size, warmup, count)));
+        raw.add(Report.percentiles(RawArtery.pingPong(client, echo, size, warmup, count)));
         ours.add(Report.percentiles(artery.call("echo " + size + " " + warmup + " " + count)));
       }
-    } finally {
-      client.terminate();
-      client.getWhenTerminated().toCompletableFuture().get(20, TimeUnit.SECONDS);
-    }
+    });
     report.latencyMedians(RAW_ARTERY_ALTERNATED, size, raw);
     report.latencyMedians(ARTERY_ALTERNATED, size, ours);
   }

@@ -54,10 +54,10 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Main's own work for one renderer invoke ({@link #invoke}) or event ({@link #send}) on the data
- * plane, without the socket: the request's frame decoded, the {@link Connection} actor's checks (id, channel name, size, capability, rate
- * limit, schema), the request log, the IPC monitor, the {@code bench:echo} handler and the reply
- * encoded into its frame, all on the calling thread as main's data-plane reader runs them
- * ({@link InlineExecutor.Inline}). What the "our layers" targets of {@code scripts/bench} measure end
+ * plane, without the socket: the request's frame decoded, the {@link Connection} actor's checks
+ * (id, channel name, size, capability, rate limit, schema), the request log, the IPC monitor, the
+ * {@code bench:echo} handler and the reply encoded into its frame, all on the calling thread as
+ * main's data-plane reader runs them ({@link InlineExecutor.Inline}). What the "our layers" targets of {@code scripts/bench} measure end
  * to end, here per operation and without the kernel or the other process.
  *
  * <p>Differs from the reader only in the hand-over: the envelope is told to the connection directly
