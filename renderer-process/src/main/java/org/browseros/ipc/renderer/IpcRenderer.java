@@ -100,7 +100,29 @@ public final class IpcRenderer implements AutoCloseable {
    * {@link IpcException} (the gateway's refusal, or CONNECTION when it did not answer in time).
    */
   public static CompletionStage<IpcRenderer> connect(ActorSystem<?> system, ConnectOptions options) {
+    return connect(system, options, renderer -> { });
+  }
+
+  /**
+   * Connects as {@link #connect(ActorSystem, ConnectOptions)} does, once {@code setUp} has run on the
+   * new renderer. What it registers ({@code handle}, {@code on}, state listeners) is in place before
+   * the Hello, so main's first invoke or push after it sees this renderer connected finds it; a
+   * handler registered after {@code connect} completes can miss an invoke main sends on connecting
+   * (it gets NOT_FOUND). This is what Electron's preload script is for. {@code setUp} must not invoke
+   * or send (they fail with CONNECTION: nothing is connected yet) nor read the identity, which comes
+   * with the Welcome. If it throws, the stage fails with that exception and no Hello is sent.
+   */
+  public static CompletionStage<IpcRenderer> connect(
+      ActorSystem<?> system, ConnectOptions options, Consumer<? super IpcRenderer> setUp) {
     IpcRenderer renderer = new IpcRenderer(system, options);
+    // Until the client exists, invoke and send fail with CONNECTION instead of reaching for it.
+    renderer.open.set(false);
+    try {
+      setUp.accept(renderer);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedStage(e);
+    }
+    renderer.open.set(true);
     renderer.client = system.systemActorOf(
         RendererClient.create(options, renderer.replica, renderer.events, renderer.lane),
         "ipc-renderer-" + CLIENTS.incrementAndGet(),

@@ -98,8 +98,11 @@ public final class RendererMain {
 
     IpcRenderer renderer;
     try {
-      renderer = IpcRenderer.connect(system, options).toCompletableFuture()
-          .get(options.handshakeTimeout().plusSeconds(5).toMillis(), TimeUnit.MILLISECONDS);
+      // Its handler is registered before the Hello: main may ask as soon as it sees the renderer connected.
+      renderer = IpcRenderer.connect(system, options, r -> r.handle(RendererChannels.RENDERER_INFO,
+              query -> new RendererChannels.RendererStatus(r.rendererId(), pid, r.state().version(),
+                  System.currentTimeMillis() - started)))
+          .toCompletableFuture().get(options.handshakeTimeout().plusSeconds(5).toMillis(), TimeUnit.MILLISECONDS);
     } catch (Exception e) {
       System.err.println("renderer " + options.rendererId() + ": cannot connect to " + gateway + ": "
           + IpcException.errorOf(e).code() + " " + IpcException.errorOf(e).message());
@@ -109,8 +112,6 @@ public final class RendererMain {
 
     long tWelcome = System.nanoTime();
     long cpuMillis = ProcessHandle.current().info().totalCpuDuration().map(java.time.Duration::toMillis).orElse(-1L);
-    renderer.handle(RendererChannels.RENDERER_INFO, query -> new RendererChannels.RendererStatus(
-        renderer.rendererId(), pid, renderer.state().version(), System.currentTimeMillis() - started));
 
     // SIGTERM runs the JVM hook, which runs coordinated shutdown: say Goodbye before remoting stops.
     CoordinatedShutdown.get(system).addTask(

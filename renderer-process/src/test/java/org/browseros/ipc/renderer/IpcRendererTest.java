@@ -105,6 +105,15 @@ class IpcRendererTest {
     return new Connected(ipc, hellos.expectMessageClass(Hello.class), fromRenderer);
   }
 
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
   private static <T> T await(CompletionStage<T> stage) {
     try {
       return stage.toCompletableFuture().get(15, TimeUnit.SECONDS);
@@ -318,6 +327,51 @@ class IpcRendererTest {
     assertEquals(MessageType.COMMAND, reply.type());
     assertEquals(request.id(), reply.inReplyTo());
     assertEquals(new Num(42), PayloadCodec.decode(reply.payload(), Num.class));
+  }
+
+  @Test
+  void shouldAnswerAnInvokeSentWithTheWelcomeFromAHandlerRegisteredBeforeTheHello() {
+    Envelope request = Envelope.command(DOUBLE.name(), PayloadCodec.encode(new Num(21)));
+    TestProbe<Hello> hellos = main.createTestProbe();
+    TestProbe<Object> fromRenderer = main.createTestProbe();
+    String path = startGateway(new TestMain.Settings(null, 200, true, null, request), hellos, fromRenderer);
+
+    // A slow set-up (an application loading its handlers): main still sees the renderer only after it.
+    IpcRenderer ipc = await(IpcRenderer.connect(renderer.system(), options(path, TestMain.SECRET), r -> {
+      sleep(300);
+      r.handle(DOUBLE, num -> new Num(num.n() * 2));
+    }));
+    opened.add(ipc);
+
+    Envelope reply = fromRenderer.expectMessageClass(Envelope.class);
+    assertEquals(request.id(), reply.inReplyTo());
+    assertEquals(MessageType.COMMAND, reply.type(), () -> "an answer, not " + PayloadCodec.decode(reply.payload(), IpcError.class));
+    assertEquals(new Num(42), PayloadCodec.decode(reply.payload(), Num.class));
+  }
+
+  @Test
+  void shouldRefuseCallsBeforeTheHelloAndNotConnectWhenSetUpThrows() {
+    TestProbe<Hello> hellos = main.createTestProbe();
+    TestProbe<Object> fromRenderer = main.createTestProbe();
+    String path = startGateway(TestMain.Settings.welcoming(null), hellos, fromRenderer);
+    List<CompletionStage<Echo>> early = new ArrayList<>();
+
+    IpcRenderer ipc = await(IpcRenderer.connect(renderer.system(), options(path, TestMain.SECRET), r -> {
+      early.add(r.invoke(ECHO, new Echo("too early")));
+      IpcException sent = assertThrows(IpcException.class, () -> r.send(REFUSE, new Echo("too early")));
+      assertEquals(ErrorCode.CONNECTION, sent.error().code());
+    }));
+    opened.add(ipc);
+    assertEquals(ErrorCode.CONNECTION, failureOf(early.get(0)).code());
+    hellos.expectMessageClass(Hello.class);
+
+    TestProbe<Hello> otherHellos = main.createTestProbe();
+    String otherPath = startGateway(TestMain.Settings.welcoming(null), otherHellos, main.createTestProbe());
+    IpcError thrown = failureOf(IpcRenderer.connect(renderer.system(), options(otherPath, TestMain.SECRET), r -> {
+      throw new IpcException(ErrorCode.VALIDATION, "bad set-up");
+    }));
+    assertEquals(ErrorCode.VALIDATION, thrown.code());
+    otherHellos.expectNoMessage(Duration.ofMillis(300));
   }
 
   @Test

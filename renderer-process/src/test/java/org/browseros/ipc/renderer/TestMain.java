@@ -60,8 +60,14 @@ public final class TestMain {
    * @param heartbeatMillis the interval the Welcome asks for
    * @param ackHeartbeats whether the connection acks heartbeats
    * @param initialState the snapshot pushed right after the Welcome, or null
+   * @param afterWelcome an envelope sent right after the Welcome (and the snapshot), as main's first invoke or push, or null
    */
-  public record Settings(IpcError refuse, long heartbeatMillis, boolean ackHeartbeats, StateSync initialState) {
+  public record Settings(
+      IpcError refuse, long heartbeatMillis, boolean ackHeartbeats, StateSync initialState, Envelope afterWelcome) {
+    public Settings(IpcError refuse, long heartbeatMillis, boolean ackHeartbeats, StateSync initialState) {
+      this(refuse, heartbeatMillis, ackHeartbeats, initialState, null);
+    }
+
     public static Settings welcoming(StateSync initialState) {
       return new Settings(null, 200, true, initialState);
     }
@@ -85,6 +91,9 @@ public final class TestMain {
           if (settings.initialState() != null) {
             hello.renderer().tell(Envelope.of("state:sync", MessageType.STATE_UPDATE,
                 PayloadCodec.encode(settings.initialState())));
+          }
+          if (settings.afterWelcome() != null) {
+            hello.renderer().tell(settings.afterWelcome());
           }
           return Behaviors.same();
         })
