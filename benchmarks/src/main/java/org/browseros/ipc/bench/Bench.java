@@ -89,7 +89,8 @@ public final class Bench {
   public static void main(String[] args) throws Exception {
     List<String> flags = List.of(args);
     Counts counts = flags.contains("--quick") ? Counts.quick() : flags.contains("--focus") ? Counts.tuning() : Counts.full();
-    Report report = flags.contains("--startup") ? runStartup(counts) : run(counts);
+    Report report = flags.contains("--startup") ? runOnly(counts, "start-up", Bench::startup)
+        : flags.contains("--tabs") ? runOnly(counts, "tab heap", Bench::tabsOnly) : run(counts);
     System.out.println(report.render());
     System.exit(0);
   }
@@ -115,13 +116,13 @@ public final class Bench {
     return bench.report;
   }
 
-  /** The start-up rows only ({@code scripts/bench --startup}). */
-  public static Report runStartup(Counts counts) throws Exception {
+  /** One phase only: {@code scripts/bench --startup} (the start-up rows) or {@code --tabs} (the tab heap). */
+  static Report runOnly(Counts counts, String name, Step step) throws Exception {
     Path work = Files.createTempDirectory("browseros-bench");
     Bench bench = new Bench(counts, work);
     try {
       bench.machine();
-      bench.phase("start-up", bench::startup);
+      bench.phase(name, () -> step.run(bench));
       bench.report.note("load average at the end (other work on this machine skews every figure): " + Report.loadAverages());
     } finally {
       deleteQuietly(work);
@@ -131,6 +132,11 @@ public final class Bench {
 
   private interface Phase {
     void run() throws Exception;
+  }
+
+  /** A phase of a given bench, for {@link #runOnly}. */
+  interface Step {
+    void run(Bench bench) throws Exception;
   }
 
   /** A failed measurement is reported, not hidden, and the run goes on. */
@@ -278,20 +284,36 @@ public final class Bench {
 
   // ---- our stack ---------------------------------------------------------------------------------
 
-  private void stack() throws Exception {
+  /**
+   * Main in this JVM as the stack's rows run it: the bench handlers and 2 launched renderers, on the
+   * same transport as the raw Artery baseline, plain TCP (the data plane is a Unix socket either way;
+   * mutual TLS, the default, has its own row: tlsEchoRow).
+   */
+  private MainNode startMain(Path dataDir) throws Exception {
     IpcMain ipcMain = new IpcMain(Duration.ofSeconds(5));
     registerHandlers(ipcMain, eventCounts);
     ipcMain.on(BenchChannels.ACK, (event, ack) -> fanOut.onAck(event.rendererId(), ack));
+    MainNode main = MainNode.start(MainConfig.load(mainOverrides(dataDir, 2, true)), ipcMain);
+    if (!main.awaitRenderersConnected(Duration.ofSeconds(60))) {
+      main.close();
+      throw new IllegalStateException("launched renderers did not connect: " + main.renderers());
+    }
+    return main;
+  }
+
+  /** The tab-heap row alone ({@code scripts/bench --tabs}), in a main that ran nothing else. */
+  private void tabsOnly() throws Exception {
     Path dataDir = work.resolve("main");
-    // Every row on the same transport as the raw Artery baseline: plain TCP (the data plane is a Unix
-    // socket either way). Mutual TLS, the default, has its own row (tlsEchoRow).
-    Map<String, Object> overrides = mainOverrides(dataDir, 2, true);
-    MainNode main = MainNode.start(MainConfig.load(overrides), ipcMain);
+    try (MainNode main = startMain(dataDir)) {
+      tabHeap(main, rendererJvmOptions(main.config()), dataDir.resolve("bench-clients.log"), dataDir);
+    }
+  }
+
+  private void stack() throws Exception {
+    Path dataDir = work.resolve("main");
+    MainNode main = startMain(dataDir);
     List<ClientJvm> clients = new ArrayList<>();
     try {
-      if (!main.awaitRenderersConnected(Duration.ofSeconds(60))) {
-        throw new IllegalStateException("launched renderers did not connect: " + main.renderers());
-      }
       // The spare starts 2 s after the renderers connected: let it finish starting before any row.
       if (awaitSpare(dataDir, () -> main.renderers().renderers().stream()
           .filter(r -> RendererSupervisor.SPARE.equals(r.rendererId())).map(RendererInfo::pid).findFirst().orElse(null)) < 0) {
@@ -840,22 +862,39 @@ public final class Bench {
 
   private void tabHeap(MainNode main, List<String> jvm, Path log, Path dataDir) throws Exception {
     long before = usedHeapAfterGc();
+    HeapHistogram histogramBefore = HeapHistogram.take();
     try (ClientJvm c = ClientJvm.start(jvm, BenchClient.class, log, dataDir.toString())) {
+      long cpuBefore = ProcStat.cpuNanos(ProcessHandle.current().pid());
       JsonNode r = c.call("tabs " + n.tabs() + " 32");
+      long mainCpu = ProcStat.cpuNanos(ProcessHandle.current().pid()) - cpuBefore;
       if (r.has("error")) {
         report.note("tab heap: creating tabs failed: " + r.get("error").asText());
         report.target(n.tabs() + " tabs in a 256 MiB main heap", "failed: " + r.get("error").asText(), false);
         return;
       }
       report.throughput("ours: tab:create, 32 in flight, 100 tabs per window (journaled)", r.get("count").asLong(), r.get("nanos").asLong());
+      report.value("ours: main's CPU per tab:create (journaled; main's JVM, all threads)",
+          String.format("%.0f µs", mainCpu / 1_000.0 / n.tabs()));
     }
     long after = usedHeapAfterGc();
+    HeapHistogram histogramAfter = HeapHistogram.take();
     long max = Runtime.getRuntime().maxMemory();
     report.value("ours: main heap per open tab (" + n.tabs() + " tabs, used heap after GC)",
-        String.format("%.0f bytes/tab (%d → %d MiB used, max heap %d MiB)", (after - before) / (double) n.tabs(),
-            before >> 20, after >> 20, max >> 20));
+        String.format("%.0f bytes/tab (%d → %d MiB used, max heap %d MiB); live objects %.0f bytes/tab", (after - before) / (double) n.tabs(),
+            before >> 20, after >> 20, max >> 20, (histogramAfter.totalBytes() - histogramBefore.totalBytes()) / (double) n.tabs()));
+    report.note(tabHeapGrowth(histogramBefore, histogramAfter, n.tabs()));
     report.target(n.tabs() + " tabs in a 256 MiB main heap", (after >> 20) + " MiB used of " + (max >> 20) + " MiB max",
         max <= 256L * 1024 * 1024 + (16L << 20) && after < 256L * 1024 * 1024);
+  }
+
+  /** Which classes the tabs' heap is made of: live objects after a full GC, before and after the row. */
+  static String tabHeapGrowth(HeapHistogram before, HeapHistogram after, int tabs) {
+    List<String> parts = new ArrayList<>();
+    for (HeapHistogram.Growth g : after.growthSince(before, 12)) {
+      parts.add(String.format("%s %+.0f B/tab (%+d)", g.className(), g.bytes() / (double) tabs, g.instances()));
+    }
+    return String.format("tab heap by class (live objects after a full GC, %+.1f MiB in all; the 12 that grew most): %s",
+        (after.totalBytes() - before.totalBytes()) / (double) (1 << 20), String.join(", ", parts));
   }
 
   private static long usedHeapAfterGc() throws InterruptedException {

@@ -46,6 +46,9 @@ class BenchTest {
     assertTrue(report.throughputs().stream().anyMatch(t -> t.name().startsWith("ours: send renderer→main") && t.name().endsWith("(data plane off)") && t.count() == 512));
     assertTrue(report.throughputs().stream().anyMatch(t -> t.name().startsWith("ours: tab:create") && t.count() == 20));
     String table = report.render();
+    // The tab row: main's CPU per tab, and which classes its heap grew by.
+    assertTrue(table.contains("| ours: main's CPU per tab:create") && table.contains("live objects"), table);
+    assertTrue(table.contains("tab heap by class (live objects after a full GC"), table);
     assertTrue(table.contains("local clients switched") && !table.contains("data plane: 0 envelopes came over the socket during the data-plane"), table);
     assertTrue(table.contains("| small invoke p50 ≤ 1.0x Node IPC (next invoke from the reply's callback, as Node's) |")
         || table.contains("Node.js baseline skipped"), table);
