@@ -157,8 +157,9 @@ public final class MainNode implements AutoCloseable {
   private static CompletableFuture<InspectorServer> startInspector(Config config, ActorSystem<EdgeGuardian.Command> edge,
       Path dataDir, IpcMonitor monitor, Admission admission, org.browseros.ipc.main.ipc.CoreApi core,
       ConnectionRegistry connections, AtomicBoolean closing) throws IOException {
-    var state = new java.util.concurrent.atomic.AtomicReference<>(StateWatcher.View.EMPTY);
-    edge.systemActorOf(StateWatcher.create(core, state), "state-watcher", org.apache.pekko.actor.typed.Props.empty());
+    var state = StateWatcher.views(
+        edge.systemActorOf(StateWatcher.create(core), "state-watcher", org.apache.pekko.actor.typed.Props.empty()),
+        edge.scheduler());
     Files.deleteIfExists(dataDir.resolve(InspectorServer.URL_FILE));
     CompletableFuture<InspectorServer> started = new CompletableFuture<>();
     if (!config.getBoolean("browseros.inspector.enabled")) {
@@ -184,7 +185,7 @@ public final class MainNode implements AutoCloseable {
 
   private static InspectorServer startInspectorNow(Config config, ActorSystem<EdgeGuardian.Command> edge, Path dataDir,
       IpcMonitor monitor, Admission admission, org.browseros.ipc.main.ipc.CoreApi core, ConnectionRegistry connections,
-      java.util.concurrent.atomic.AtomicReference<StateWatcher.View> state) {
+      java.util.function.Supplier<java.util.concurrent.CompletionStage<StateWatcher.View>> state) {
     try {
       Caller caller = new Caller("inspector", config.getString("browseros.renderers.profile"), RendererSupervisor.DEVTOOLS_CAPABILITY);
       InspectorServer inspector = InspectorServer.start(edge, config.getInt("browseros.inspector.port"), dataDir,

@@ -19,7 +19,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.pekko.NotUsed;
@@ -87,13 +86,13 @@ public final class InspectorServer implements AutoCloseable {
       RawHeader.create("Referrer-Policy", "no-referrer"),
       RawHeader.create("Cache-Control", "no-store"));
 
-  /** What the inspector shows and acts on. */
+  /** What the inspector shows and acts on; {@code state} asks the state watcher for its tree. */
   public record Sources(IpcMonitor monitor, Admission admission, CoreApi core, Caller caller,
-      AtomicReference<StateWatcher.View> state, ConnectionRegistry connections) {
+      Supplier<CompletionStage<StateWatcher.View>> state, ConnectionRegistry connections) {
 
     /** Without live connection figures (heartbeat age, queue depth, memory). */
     public Sources(IpcMonitor monitor, Admission admission, CoreApi core, Caller caller,
-        AtomicReference<StateWatcher.View> state) {
+        Supplier<CompletionStage<StateWatcher.View>> state) {
       this(monitor, admission, core, caller, state, null);
     }
 
@@ -234,7 +233,7 @@ public final class InspectorServer implements AutoCloseable {
           path("feed", () -> get(() -> filtered(this::feed))),
           messages,
           renderers,
-          path("state", () -> get(() -> json(this::state))),
+          path("state", () -> get(() -> async(sources.state().get().thenApply(this::state)))),
           settings,
           logging);
     }
@@ -398,8 +397,7 @@ public final class InspectorServer implements AutoCloseable {
       return node;
     }
 
-    private JsonNode state() {
-      StateWatcher.View view = sources.state().get();
+    private JsonNode state(StateWatcher.View view) {
       ObjectNode node = JsonNodeFactory.instance.objectNode();
       node.put("version", view.version());
       ObjectNode state = node.putObject("state");

@@ -19,6 +19,7 @@ import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.browseros.ipc.main.persistence.TestJournal;
 import org.browseros.ipc.main.state.StateHub;
 import org.browseros.ipc.protocol.Channels;
+import org.browseros.ipc.protocol.ErrorCode;
 import org.browseros.ipc.protocol.navigation.Navigate;
 import org.browseros.ipc.protocol.navigation.NavigateBack;
 import org.browseros.ipc.protocol.navigation.NavigateForward;
@@ -26,6 +27,7 @@ import org.browseros.ipc.protocol.settings.SettingsGet;
 import org.browseros.ipc.protocol.settings.SettingsUpdate;
 import org.browseros.ipc.protocol.state.StateSync;
 import org.browseros.ipc.protocol.tab.TabCreate;
+import org.browseros.ipc.protocol.tab.TabDelete;
 import org.browseros.ipc.protocol.tab.TabInfo;
 import org.browseros.ipc.protocol.window.Bounds;
 import org.browseros.ipc.protocol.window.WindowClose;
@@ -100,6 +102,47 @@ class RecoveryTest {
       // Closed window w2 stays closed and its id is not reused.
       assertEquals("w3", core.call(Channels.WINDOW_CREATE, new WindowCreate(null, null), PROFILE).windowId());
       assertEquals("t3", core.call(Channels.TAB_CREATE, new TabCreate("w3", null, null), PROFILE).tabId());
+    } finally {
+      second.shutdownTestKit();
+    }
+  }
+
+  /**
+   * The profile snapshots every 100 events and updates its tab index in place between snapshots: a
+   * restart must find every tab from the snapshot and the events after it, and none of a closed window.
+   */
+  @Test
+  void shouldRestoreEveryTabFromTheProfilesSnapshotAndTheEventsAfterIt() {
+    Path dataDir = TestJournal.newDataDir();
+    Config config = TestJournal.config(dataDir);
+
+    ActorTestKit first = ActorTestKit.create("recovery-snapshot-first", config);
+    try {
+      DomainFixture core = DomainFixture.start(first);
+      core.call(Channels.WINDOW_CREATE, new WindowCreate("Kept", null), PROFILE);
+      core.call(Channels.WINDOW_CREATE, new WindowCreate("Closed", null), PROFILE);
+      // 2 windows and 120 tabs: 122 events, the snapshot after the 100th.
+      for (int i = 1; i <= 120; i++) {
+        core.call(Channels.TAB_CREATE, new TabCreate(i % 2 == 1 ? "w1" : "w2", "https://" + i + ".example/", false), PROFILE);
+      }
+      core.call(Channels.TAB_DELETE, new TabDelete("t119"), PROFILE);
+      core.call(Channels.WINDOW_CLOSE, new WindowClose("w2"), PROFILE);
+    } finally {
+      first.shutdownTestKit();
+    }
+
+    ActorTestKit second = ActorTestKit.create("recovery-snapshot-second", config);
+    try {
+      DomainFixture core = DomainFixture.start(second);
+      // Tabs of w1 from before the snapshot and after it still reach their window.
+      assertEquals("https://x.example/", core.call(Channels.NAVIGATE, new Navigate("t1", "https://x.example/"), PROFILE).url());
+      assertEquals("https://y.example/", core.call(Channels.NAVIGATE, new Navigate("t117", "https://y.example/"), PROFILE).url());
+      assertEquals(ErrorCode.NOT_FOUND, core.failure(Channels.NAVIGATE, new Navigate("t119", "https://z.example/"), PROFILE).code());
+      assertEquals(ErrorCode.NOT_FOUND, core.failure(Channels.NAVIGATE, new Navigate("t2", "https://z.example/"), PROFILE).code(),
+          "a tab of the closed window");
+      assertEquals(ErrorCode.NOT_FOUND, core.failure(Channels.NAVIGATE, new Navigate("t120", "https://z.example/"), PROFILE).code(),
+          "a tab of the closed window, created after the snapshot");
+      assertEquals("t121", core.call(Channels.TAB_CREATE, new TabCreate("w1", null, null), PROFILE).tabId());
     } finally {
       second.shutdownTestKit();
     }

@@ -17,15 +17,15 @@ import org.browseros.ipc.protocol.window.WindowInfo;
 
 /**
  * A core for testing the edge on its own: serves window:create by echoing the title, and records
- * subscriptions so a test can play the state hub and the system monitor.
+ * subscriptions so a test can play the state hub and the system monitor (also the state watcher's tests).
  */
-final class TestCore implements CoreApi {
-  record Invocation(Channel<?, ?> channel, Object payload, Caller caller) {}
+public final class TestCore implements CoreApi {
+  public record Invocation(Channel<?, ?> channel, Object payload, Caller caller) {}
 
-  final LinkedBlockingQueue<Invocation> invocations = new LinkedBlockingQueue<>();
-  final List<ActorRef<StateSync>> stateSubscribers = new CopyOnWriteArrayList<>();
-  final LinkedBlockingQueue<ActorRef<StateSync>> snapshotRequests = new LinkedBlockingQueue<>();
-  final List<ActorRef<SystemEvent>> systemSubscribers = new CopyOnWriteArrayList<>();
+  public final LinkedBlockingQueue<Invocation> invocations = new LinkedBlockingQueue<>();
+  public final List<ActorRef<StateSync>> stateSubscribers = new CopyOnWriteArrayList<>();
+  public final LinkedBlockingQueue<ActorRef<StateSync>> snapshotRequests = new LinkedBlockingQueue<>();
+  public final List<ActorRef<SystemEvent>> systemSubscribers = new CopyOnWriteArrayList<>();
 
   @Override
   public CompletionStage<Object> invoke(Channel<?, ?> channel, Object payload, Caller caller) {

@@ -22,7 +22,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
@@ -124,7 +124,8 @@ class InspectorServerTest {
       @Override
       public void publishSystemEvent(SystemEvent event) {}
     };
-    var state = new AtomicReference<>(new StateWatcher.View(7, Map.of("windows/w1", PayloadCodec.parseJson("{\"title\":\"Docs\"}"))));
+    var view = new StateWatcher.View(7, Map.of("windows/w1", PayloadCodec.parseJson("{\"title\":\"Docs\"}")));
+    Supplier<CompletionStage<StateWatcher.View>> state = () -> CompletableFuture.completedFuture(view);
     server = InspectorServer.start(testKit.system(), 0, dataDir,
         new InspectorServer.Sources(monitor, admission, core, new Caller("inspector", "default", "devtools"), state,
             new ConnectionRegistry(testKit.system().scheduler())));
