@@ -863,10 +863,23 @@ public final class Bench {
   private void tabHeap(MainNode main, List<String> jvm, Path log, Path dataDir) throws Exception {
     long before = usedHeapAfterGc();
     HeapHistogram histogramBefore = HeapHistogram.take();
+    // Every launched renderer (and the spare) gets each state delta the tabs make.
+    Map<String, Long> rendererPids = new LinkedHashMap<>();
+    main.renderers().renderers().stream().filter(info -> info.pid() != null)
+        .forEach(info -> rendererPids.put(info.rendererId(), info.pid()));
     try (ClientJvm c = ClientJvm.start(jvm, BenchClient.class, log, dataDir.toString())) {
       long cpuBefore = ProcStat.cpuNanos(ProcessHandle.current().pid());
+      Map<String, Long> rendererCpuBefore = new LinkedHashMap<>();
+      for (Map.Entry<String, Long> e : rendererPids.entrySet()) {
+        rendererCpuBefore.put(e.getKey(), ProcStat.cpuNanos(e.getValue()));
+      }
       JsonNode r = c.call("tabs " + n.tabs() + " 32");
       long mainCpu = ProcStat.cpuNanos(ProcessHandle.current().pid()) - cpuBefore;
+      List<String> rendererCpu = new ArrayList<>();
+      for (Map.Entry<String, Long> e : rendererCpuBefore.entrySet()) {
+        rendererCpu.add(String.format("%s %.0f µs", e.getKey(),
+            (ProcStat.cpuNanos(rendererPids.get(e.getKey())) - e.getValue()) / 1_000.0 / n.tabs()));
+      }
       if (r.has("error")) {
         report.note("tab heap: creating tabs failed: " + r.get("error").asText());
         report.target(n.tabs() + " tabs in a 256 MiB main heap", "failed: " + r.get("error").asText(), false);
@@ -875,6 +888,7 @@ public final class Bench {
       report.throughput("ours: tab:create, 32 in flight, 100 tabs per window (journaled)", r.get("count").asLong(), r.get("nanos").asLong());
       report.value("ours: main's CPU per tab:create (journaled; main's JVM, all threads)",
           String.format("%.0f µs", mainCpu / 1_000.0 / n.tabs()));
+      report.value("ours: each renderer's CPU per tab:create (applying the state deltas)", String.join(", ", rendererCpu));
     }
     long after = usedHeapAfterGc();
     HeapHistogram histogramAfter = HeapHistogram.take();
@@ -897,10 +911,11 @@ public final class Bench {
         (after.totalBytes() - before.totalBytes()) / (double) (1 << 20), String.join(", ", parts));
   }
 
+  /** Read right after the last collection: what other threads allocate meanwhile is not the tabs' heap. */
   private static long usedHeapAfterGc() throws InterruptedException {
     for (int i = 0; i < 3; i++) {
-      System.gc();
       Thread.sleep(200);
+      System.gc();
     }
     return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
   }

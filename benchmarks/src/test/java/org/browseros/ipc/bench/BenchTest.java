@@ -48,6 +48,7 @@ class BenchTest {
     String table = report.render();
     // The tab row: main's CPU per tab, and which classes its heap grew by.
     assertTrue(table.contains("| ours: main's CPU per tab:create") && table.contains("live objects"), table);
+    assertTrue(table.contains("| ours: each renderer's CPU per tab:create (applying the state deltas) | renderer-1 "), table);
     assertTrue(table.contains("tab heap by class (live objects after a full GC"), table);
     assertTrue(table.contains("local clients switched") && !table.contains("data plane: 0 envelopes came over the socket during the data-plane"), table);
     assertTrue(table.contains("| small invoke p50 ≤ 1.0x Node IPC (next invoke from the reply's callback, as Node's) |")
