@@ -40,14 +40,26 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class RecoveryTest {
   private static final String PROFILE = "default";
 
+  private interface Life {
+    void run(ActorTestKit kit, DomainFixture core) throws Exception;
+  }
+
+  /** One life of main's core on the journal of {@code config}: started, used, shut down. */
+  private static void live(String name, Config config, Life life) throws Exception {
+    ActorTestKit kit = ActorTestKit.create(name, config);
+    try {
+      life.run(kit, DomainFixture.start(kit));
+    } finally {
+      kit.shutdownTestKit();
+    }
+  }
+
   @Test
-  void shouldRestoreAndRepublishTheDefaultProfileAfterARestart() {
+  void shouldRestoreAndRepublishTheDefaultProfileAfterARestart() throws Exception {
     Path dataDir = TestJournal.newDataDir();
     Config config = TestJournal.config(dataDir);
 
-    ActorTestKit first = ActorTestKit.create("recovery-first", config);
-    try {
-      DomainFixture core = DomainFixture.start(first);
+    live("recovery-first", config, (first, core) -> {
       core.call(Channels.WINDOW_CREATE, new WindowCreate("Work", new Bounds(5, 6, 700, 500)), PROFILE);
       core.call(Channels.TAB_CREATE, new TabCreate("w1", "https://a.example/", null), PROFILE);
       core.call(Channels.NAVIGATE, new Navigate("t1", "https://b.example/"), PROFILE);
@@ -58,13 +70,9 @@ class RecoveryTest {
       core.call(Channels.WINDOW_CLOSE, new WindowClose("w2"), PROFILE);
       core.call(Channels.SETTINGS_UPDATE, new SettingsUpdate("theme", TextNode.valueOf("dark")), PROFILE);
       core.call(Channels.SETTINGS_UPDATE, new SettingsUpdate("zoom", IntNode.valueOf(125)), PROFILE);
-    } finally {
-      first.shutdownTestKit();
-    }
+    });
 
-    ActorTestKit second = ActorTestKit.create("recovery-second", config);
-    try {
-      DomainFixture core = DomainFixture.start(second);
+    live("recovery-second", config, (second, core) -> {
       // Nothing is asked of the profile: the wake at start-up alone must bring the state back.
       TestProbe<StateSync> subscriber = second.createTestProbe();
       core.domain.stateHub().tell(new StateHub.Subscribe(subscriber.getRef()));
@@ -102,9 +110,7 @@ class RecoveryTest {
       // Closed window w2 stays closed and its id is not reused.
       assertEquals("w3", core.call(Channels.WINDOW_CREATE, new WindowCreate(null, null), PROFILE).windowId());
       assertEquals("t3", core.call(Channels.TAB_CREATE, new TabCreate("w3", null, null), PROFILE).tabId());
-    } finally {
-      second.shutdownTestKit();
-    }
+    });
   }
 
   /**
@@ -112,13 +118,11 @@ class RecoveryTest {
    * restart must find every tab from the snapshot and the events after it, and none of a closed window.
    */
   @Test
-  void shouldRestoreEveryTabFromTheProfilesSnapshotAndTheEventsAfterIt() {
+  void shouldRestoreEveryTabFromTheProfilesSnapshotAndTheEventsAfterIt() throws Exception {
     Path dataDir = TestJournal.newDataDir();
     Config config = TestJournal.config(dataDir);
 
-    ActorTestKit first = ActorTestKit.create("recovery-snapshot-first", config);
-    try {
-      DomainFixture core = DomainFixture.start(first);
+    live("recovery-snapshot-first", config, (first, core) -> {
       core.call(Channels.WINDOW_CREATE, new WindowCreate("Kept", null), PROFILE);
       core.call(Channels.WINDOW_CREATE, new WindowCreate("Closed", null), PROFILE);
       // 2 windows and 120 tabs: 122 events, the snapshot after the 100th.
@@ -127,13 +131,9 @@ class RecoveryTest {
       }
       core.call(Channels.TAB_DELETE, new TabDelete("t119"), PROFILE);
       core.call(Channels.WINDOW_CLOSE, new WindowClose("w2"), PROFILE);
-    } finally {
-      first.shutdownTestKit();
-    }
+    });
 
-    ActorTestKit second = ActorTestKit.create("recovery-snapshot-second", config);
-    try {
-      DomainFixture core = DomainFixture.start(second);
+    live("recovery-snapshot-second", config, (second, core) -> {
       // Tabs of w1 from before the snapshot and after it still reach their window.
       assertEquals("https://x.example/", core.call(Channels.NAVIGATE, new Navigate("t1", "https://x.example/"), PROFILE).url());
       assertEquals("https://y.example/", core.call(Channels.NAVIGATE, new Navigate("t117", "https://y.example/"), PROFILE).url());
@@ -143,8 +143,6 @@ class RecoveryTest {
       assertEquals(ErrorCode.NOT_FOUND, core.failure(Channels.NAVIGATE, new Navigate("t120", "https://z.example/"), PROFILE).code(),
           "a tab of the closed window, created after the snapshot");
       assertEquals("t121", core.call(Channels.TAB_CREATE, new TabCreate("w1", null, null), PROFILE).tabId());
-    } finally {
-      second.shutdownTestKit();
-    }
+    });
   }
 }
