@@ -1,6 +1,7 @@
 package org.browseros.ipc.renderer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -95,7 +96,7 @@ class StateReplicaTest {
       done.set(true);
       reader.join(10_000);
     }
-    assertEquals(null, torn.get(), "a read saw two versions at once");
+    assertNull(torn.get(), "a read saw two versions at once");
     assertEquals(20_000, replica.version());
     assertTrue(replica.get("a").isPresent());
   }

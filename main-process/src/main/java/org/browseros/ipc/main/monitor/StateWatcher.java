@@ -44,9 +44,7 @@ public final class StateWatcher extends AbstractBehavior<StateWatcher.Command> {
   private record Synced(StateSync sync) implements Command {}
 
   /** The state at one version: immutable. */
-  public record View(long version, Map<String, JsonNode> state) {
-    public static final View EMPTY = new View(0, Map.of());
-  }
+  public record View(long version, Map<String, JsonNode> state) {}
 
   public static Behavior<Command> create(CoreApi core) {
     return Behaviors.setup(context -> new StateWatcher(context, core));

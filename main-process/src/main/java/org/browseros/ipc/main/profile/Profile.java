@@ -134,9 +134,9 @@ public final class Profile extends EventSourcedBehavior<Profile.Command, Profile
    * {@code owners}: window and tab id to the renderer id that created it.
    *
    * <p>{@code tabWindows} and {@code owners} hold every tab. The event handler copies each of them
-   * once per incarnation of this actor ({@link #owned}) and then updates that copy in place: copying
+   * once per incarnation of this actor ({@code owned}) and then updates that copy in place: copying
    * all tabs for every tab event made opening the 10,000th tab cost 10,000 puts. The copy never
-   * leaves this actor: a snapshot gets an immutable copy ({@link #snapshotAdapter}, called on this
+   * leaves this actor: a snapshot gets an immutable copy ({@code snapshotAdapter}, called on this
    * actor's thread before the snapshot store serializes it on its own), and the empty state, which
    * Pekko keeps for a restart's replay, holds immutable maps that are never changed.
    */
