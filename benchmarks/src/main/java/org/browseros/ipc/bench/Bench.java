@@ -23,6 +23,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import java.util.function.LongPredicate;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -89,8 +90,8 @@ public final class Bench {
   public static void main(String[] args) throws Exception {
     List<String> flags = List.of(args);
     Counts counts = flags.contains("--quick") ? Counts.quick() : flags.contains("--focus") ? Counts.tuning() : Counts.full();
-    Report report = flags.contains("--startup") ? runOnly(counts, "start-up", Bench::startup)
-        : flags.contains("--tabs") ? runOnly(counts, "tab heap", Bench::tabsOnly) : run(counts);
+    Report report = flags.contains("--startup") ? runOnly(counts, "start-up", bench -> bench::startup)
+        : flags.contains("--tabs") ? runOnly(counts, "tab heap", bench -> bench::tabsOnly) : run(counts);
     System.out.println(report.render());
     System.exit(0);
   }
@@ -117,12 +118,12 @@ public final class Bench {
   }
 
   /** One phase only: {@code scripts/bench --startup} (the start-up rows) or {@code --tabs} (the tab heap). */
-  static Report runOnly(Counts counts, String name, Step step) throws Exception {
+  private static Report runOnly(Counts counts, String name, Function<Bench, Phase> phase) throws Exception {
     Path work = Files.createTempDirectory("browseros-bench");
     Bench bench = new Bench(counts, work);
     try {
       bench.machine();
-      bench.phase(name, () -> step.run(bench));
+      bench.phase(name, phase.apply(bench));
       bench.report.note("load average at the end (other work on this machine skews every figure): " + Report.loadAverages());
     } finally {
       deleteQuietly(work);
@@ -132,11 +133,6 @@ public final class Bench {
 
   private interface Phase {
     void run() throws Exception;
-  }
-
-  /** A phase of a given bench, for {@link #runOnly}. */
-  interface Step {
-    void run(Bench bench) throws Exception;
   }
 
   /** A failed measurement is reported, not hidden, and the run goes on. */
@@ -819,7 +815,19 @@ public final class Bench {
       this.compilerThreads = ProcStat.threads(self, "C1 Compiler", "C2 Compiler");
     }
 
+    /** CPU of each pid (in the constructor's order) and of main's JIT threads, in ns, while {@code task} ran. */
+    record Usage(List<Long> nanos, long jitNanos, double seconds) {}
+
     Window measure(Duration length) throws Exception {
+      Usage usage = during(() -> Thread.sleep(length.toMillis()));
+      List<Double> pct = new ArrayList<>();
+      for (long nanos : usage.nanos()) {
+        pct.add(percent(nanos, usage.seconds()));
+      }
+      return new Window(pids, pct, percent(usage.jitNanos(), usage.seconds()), usage.seconds());
+    }
+
+    Usage during(Phase task) throws Exception {
       Map<Long, Long> before = new LinkedHashMap<>();
       for (long pid : pids.subList(1, pids.size())) {
         before.put(pid, ProcStat.cpuNanos(pid));
@@ -827,16 +835,16 @@ public final class Bench {
       long jitBefore = ProcStat.threadNanos(compilerThreads);
       long mainBefore = ProcStat.cpuNanos(self);
       long t0 = System.nanoTime();
-      Thread.sleep(length.toMillis());
+      task.run();
       long mainAfter = ProcStat.cpuNanos(self);
       double seconds = (System.nanoTime() - t0) / 1e9;
       long jit = ProcStat.threadNanos(compilerThreads) - jitBefore;
-      List<Double> pct = new ArrayList<>();
-      pct.add(percent(mainAfter - mainBefore, seconds));
+      List<Long> nanos = new ArrayList<>();
+      nanos.add(mainAfter - mainBefore);
       for (long pid : pids.subList(1, pids.size())) {
-        pct.add(percent(ProcStat.cpuNanos(pid) - before.get(pid), seconds));
+        nanos.add(ProcStat.cpuNanos(pid) - before.get(pid));
       }
-      return new Window(pids, pct, percent(jit, seconds), seconds);
+      return new Usage(nanos, jit, seconds);
     }
 
     private static double percent(long nanos, double seconds) {
@@ -864,21 +872,18 @@ public final class Bench {
     long before = usedHeapAfterGc();
     HeapHistogram histogramBefore = HeapHistogram.take();
     // Every launched renderer (and the spare) gets each state delta the tabs make.
-    Map<String, Long> rendererPids = new LinkedHashMap<>();
-    main.renderers().renderers().stream().filter(info -> info.pid() != null)
-        .forEach(info -> rendererPids.put(info.rendererId(), info.pid()));
+    List<RendererInfo> renderers = main.renderers().renderers().stream().filter(info -> info.pid() != null).toList();
+    List<Long> pids = new ArrayList<>(List.of(ProcessHandle.current().pid()));
+    renderers.forEach(info -> pids.add(info.pid()));
+    CpuProbe probe = new CpuProbe(pids);
     try (ClientJvm c = ClientJvm.start(jvm, BenchClient.class, log, dataDir.toString())) {
-      long cpuBefore = ProcStat.cpuNanos(ProcessHandle.current().pid());
-      Map<String, Long> rendererCpuBefore = new LinkedHashMap<>();
-      for (Map.Entry<String, Long> e : rendererPids.entrySet()) {
-        rendererCpuBefore.put(e.getKey(), ProcStat.cpuNanos(e.getValue()));
-      }
-      JsonNode r = c.call("tabs " + n.tabs() + " 32");
-      long mainCpu = ProcStat.cpuNanos(ProcessHandle.current().pid()) - cpuBefore;
+      JsonNode[] reply = new JsonNode[1];
+      CpuProbe.Usage usage = probe.during(() -> reply[0] = c.call("tabs " + n.tabs() + " 32"));
+      JsonNode r = reply[0];
+      long mainCpu = usage.nanos().get(0);
       List<String> rendererCpu = new ArrayList<>();
-      for (Map.Entry<String, Long> e : rendererCpuBefore.entrySet()) {
-        rendererCpu.add(String.format("%s %.0f µs", e.getKey(),
-            (ProcStat.cpuNanos(rendererPids.get(e.getKey())) - e.getValue()) / 1_000.0 / n.tabs()));
+      for (int i = 0; i < renderers.size(); i++) {
+        rendererCpu.add(String.format("%s %.0f µs", renderers.get(i).rendererId(), usage.nanos().get(i + 1) / 1_000.0 / n.tabs()));
       }
       if (r.has("error")) {
         report.note("tab heap: creating tabs failed: " + r.get("error").asText());

@@ -97,10 +97,15 @@ class IpcRendererTest {
   }
 
   private Connected connect(TestMain.Settings settings, java.util.function.UnaryOperator<ConnectOptions> tweak) {
+    return connect(settings, tweak, r -> { });
+  }
+
+  private Connected connect(TestMain.Settings settings, java.util.function.UnaryOperator<ConnectOptions> tweak,
+      java.util.function.Consumer<IpcRenderer> setUp) {
     TestProbe<Hello> hellos = main.createTestProbe();
     TestProbe<Object> fromRenderer = main.createTestProbe();
     String path = startGateway(settings, hellos, fromRenderer);
-    IpcRenderer ipc = await(IpcRenderer.connect(renderer.system(), tweak.apply(options(path, TestMain.SECRET))));
+    IpcRenderer ipc = await(IpcRenderer.connect(renderer.system(), tweak.apply(options(path, TestMain.SECRET)), setUp));
     opened.add(ipc);
     return new Connected(ipc, hellos.expectMessageClass(Hello.class), fromRenderer);
   }
@@ -332,18 +337,14 @@ class IpcRendererTest {
   @Test
   void shouldAnswerAnInvokeSentWithTheWelcomeFromAHandlerRegisteredBeforeTheHello() {
     Envelope request = Envelope.command(DOUBLE.name(), PayloadCodec.encode(new Num(21)));
-    TestProbe<Hello> hellos = main.createTestProbe();
-    TestProbe<Object> fromRenderer = main.createTestProbe();
-    String path = startGateway(new TestMain.Settings(null, 200, true, null, request), hellos, fromRenderer);
 
     // A slow set-up (an application loading its handlers): main still sees the renderer only after it.
-    IpcRenderer ipc = await(IpcRenderer.connect(renderer.system(), options(path, TestMain.SECRET), r -> {
+    Connected c = connect(new TestMain.Settings(null, 200, true, null, request), o -> o, r -> {
       sleep(300);
       r.handle(DOUBLE, num -> new Num(num.n() * 2));
-    }));
-    opened.add(ipc);
+    });
 
-    Envelope reply = fromRenderer.expectMessageClass(Envelope.class);
+    Envelope reply = c.fromRenderer().expectMessageClass(Envelope.class);
     assertEquals(request.id(), reply.inReplyTo());
     assertEquals(MessageType.COMMAND, reply.type(), () -> "an answer, not " + PayloadCodec.decode(reply.payload(), IpcError.class));
     assertEquals(new Num(42), PayloadCodec.decode(reply.payload(), Num.class));
